@@ -1,0 +1,407 @@
+"""Parse pre-processed DicomEdit text into the AST (Lark LALR(1) + Transformer)."""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
+from lark.lexer import Lexer
+
+from ..diagnostics import NO_SPAN, Diagnostic, Severity, Span
+from ..source import Source, preprocess
+from . import ast
+from .lexer import SEPARATORS, BadCharacter, drop_separators_before_else, tokenize
+
+GRAMMAR_RESOURCE = "grammar/dicomedit.lark"
+
+
+def grammar_text() -> str:
+    """The grammar shipped inside the package (falls back to the source tree checkout)."""
+    resource = importlib.resources.files("dicomedit").joinpath(GRAMMAR_RESOURCE)
+    if resource.is_file():
+        return resource.read_text(encoding="utf-8")
+    checkout = Path(__file__).resolve().parents[2] / GRAMMAR_RESOURCE
+    return checkout.read_text(encoding="utf-8")
+
+
+class _TokenListLexer(Lexer):
+    """Feeds an already tokenized list to the LALR parser."""
+
+    def __init__(self, lexer_conf: Any) -> None:
+        pass
+
+    def lex(self, data: list[Token]) -> Iterator[Token]:  # type: ignore[override]
+        yield from data
+
+
+def _span(first: Any, last: Any) -> Span:
+    a = _start_of(first)
+    b = _end_of(last)
+    return Span(a[0], a[1], b[0], b[1])
+
+
+def _start_of(x: Any) -> tuple[int, int]:
+    if isinstance(x, Token):
+        return (x.line or 0, x.column or 0)
+    span: Span = x.span
+    return (span.line, span.column)
+
+
+def _end_of(x: Any) -> tuple[int, int]:
+    if isinstance(x, Token):
+        return (x.end_line or 0, x.end_column or 0)
+    span: Span = x.span
+    return (span.end_line, span.end_column)
+
+
+@dataclass(frozen=True, slots=True)
+class _At:
+    """Something with a span, for ``_span`` on already built parts."""
+
+    span: Span
+
+
+def _tok_span(tok: Token) -> Span:
+    return Span(tok.line or 0, tok.column or 0, tok.end_line or 0, tok.end_column or 0)
+
+
+def _nodes(children: list[Any]) -> list[Any]:
+    return [c for c in children if not isinstance(c, Token)]
+
+
+class _ToAst(Transformer[Token, Any]):
+    """One method per grammar rule; every node gets the span of its first and last token."""
+
+    def start(self, children: list[Any]) -> tuple[ast.Statement, ...]:
+        return tuple(_nodes(children))
+
+    # statements ---------------------------------------------------------------------------
+    def assign(self, c: list[Any]) -> ast.Assign:
+        return ast.Assign(c[0], c[2], _span(c[0], c[2]))
+
+    def assign_if_exists(self, c: list[Any]) -> ast.AssignIfExists:
+        return ast.AssignIfExists(c[0], c[2], _span(c[0], c[2]))
+
+    def initialize(self, c: list[Any]) -> ast.Initialize:
+        return ast.Initialize(c[0].value, c[2], _span(c[0], c[2]), _tok_span(c[0]))
+
+    def delete(self, c: list[Any]) -> ast.Delete:
+        return ast.Delete(c[1], _span(c[0], c[1]))
+
+    def call_statement(self, c: list[Any]) -> ast.CallStatement:
+        return ast.CallStatement(c[0], c[0].span)
+
+    def echo(self, c: list[Any]) -> ast.Echo:
+        return ast.Echo(c[1] if len(c) > 1 else None, _span(c[0], c[-1]))
+
+    def ternary(self, c: list[Any]) -> ast.Ternary:
+        otherwise = c[4] if len(c) > 4 else None
+        return ast.Ternary(c[0], c[2], otherwise, _span(c[0], c[-1]))
+
+    def if_block(self, c: list[Any]) -> ast.If:
+        rest = _nodes(c[3:])
+        body, close = rest[0]
+        branches = [ast.Branch(c[2], body, _span(c[0], close))]
+        orelse: tuple[ast.Statement, ...] | None = None
+        else_span = NO_SPAN
+        for item in rest[1:]:
+            if isinstance(item, ast.Branch):
+                branches.append(item)
+            else:
+                orelse, else_span = item
+        last = else_span if orelse is not None else branches[-1].span
+        return ast.If(tuple(branches), orelse, _span(c[0], _At(last)), else_span)
+
+    def elseif_branch(self, c: list[Any]) -> ast.Branch:
+        body, close = _nodes(c[3:])[0]
+        return ast.Branch(c[2], body, _span(c[0], close))
+
+    def else_branch(self, c: list[Any]) -> tuple[tuple[ast.Statement, ...], Span]:
+        body, close = _nodes(c[1:])[0]
+        return body, _span(c[0], close)
+
+    def block(self, c: list[Any]) -> tuple[tuple[ast.Statement, ...], Token]:
+        return tuple(_nodes(c)), c[-1]
+
+    def comparison(self, c: list[Any]) -> ast.Comparison:
+        return ast.Comparison(c[0], c[1], c[2], _span(c[0], c[2]))
+
+    def comparison_op(self, c: list[Any]) -> str:
+        return str(c[0].value)
+
+    def describe(self, c: list[Any]) -> ast.Describe:
+        what: Token = c[2]
+        span = _span(c[0], what)
+        if what.type == "STRING":
+            return ast.Describe(c[1].value, "text", ast.String(what.value[1:-1], _tok_span(what)), span)
+        kind = {"HIDDEN": "hidden", "CONST": "const", "IMMUTABLE": "immutable"}[what.type]
+        return ast.Describe(c[1].value, kind, None, span)  # type: ignore[arg-type]
+
+    def export(self, c: list[Any]) -> ast.Export:
+        return ast.Export(c[1].value, ast.String(c[2].value[1:-1], _tok_span(c[2])), _span(c[0], c[2]))
+
+    def remove_all_private(self, c: list[Any]) -> ast.RemoveAllPrivateTags:
+        return ast.RemoveAllPrivateTags(_tok_span(c[0]))
+
+    def version(self, c: list[Any]) -> ast.Version:
+        return ast.Version(ast.String(c[1].value[1:-1], _tok_span(c[1])), _span(c[0], c[1]))
+
+    # values ---------------------------------------------------------------------------------
+    def call(self, c: list[Any]) -> ast.Call:
+        return ast.Call(c[0].value, tuple(_nodes(c[2:])), _span(c[0], c[-1]), _tok_span(c[0]))
+
+    def variable(self, c: list[Any]) -> ast.Variable:
+        return ast.Variable(c[0].value, _tok_span(c[0]))
+
+    def string(self, c: list[Any]) -> ast.String:
+        return ast.String(c[0].value[1:-1], _tok_span(c[0]))
+
+    def number(self, c: list[Any]) -> ast.Number:
+        return ast.Number(c[0].value, _tok_span(c[0]))
+
+    def list(self, c: list[Any]) -> ast.ListLiteral:
+        multiline = any(isinstance(x, Token) and x.type == "NEWLINE" for x in c)
+        return ast.ListLiteral(tuple(_nodes(c)), _span(c[0], c[-1]), multiline)
+
+    # tag paths ------------------------------------------------------------------------------
+    def tagpath(self, c: list[Any]) -> ast.TagPath:
+        steps = tuple(_nodes(c))
+        return ast.TagPath(steps, _span(steps[0], steps[-1]))
+
+    def tag_step(self, c: list[Any]) -> ast.TagStep:
+        tag: ast.Tag = c[0]
+        if len(c) == 1:
+            return ast.TagStep(tag, None, tag.span)
+        item, close = c[1]
+        return ast.TagStep(tag, item, _span(tag, close))
+
+    def item_number(self, c: list[Any]) -> tuple[str, Token]:
+        return str(c[1].value), c[2]
+
+    def seq_wildcard(self, c: list[Any]) -> ast.SequenceWildcard:
+        return ast.SequenceWildcard(c[0].value, _tok_span(c[0]))
+
+    def tag(self, c: list[Any]) -> ast.Tag:
+        group = c[0].value[1:]
+        el: str = c[2].value
+        span = _span(c[0], c[2])
+        if c[2].type == "PVT_ELEMENT":
+            close = el.index("}")
+            return ast.Tag(group, el[close + 1 : close + 3], el[1:close], span)
+        return ast.Tag(group, el[:4], None, span)
+
+
+@functools.lru_cache(maxsize=1)
+def _lark() -> Lark:
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer=_TokenListLexer,
+        transformer=_ToAst(),
+        maybe_placeholders=False,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    script: ast.Script
+    diagnostics: tuple[Diagnostic, ...]
+    source: Source
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+
+# human names for terminals in "expected ..." messages
+_NAMES = {
+    "NEWLINE": "end of line",
+    "COMMENT": "comment",
+    "STRING": "string",
+    "ID": "name",
+    "INTEGER": "integer",
+    "FLOAT": "number",
+    "PUBLIC_GROUP": "tag",
+    "PVT_GROUP": "private tag",
+    "PUBLIC_ELEMENT": "element number",
+    "PVT_ELEMENT": "{creator}element",
+    "SEQ_WILDCARD": "'*', '+' or '.'",
+    "ITEM_WILDCARD": "'%'",
+    "$END": "end of script",
+    "COMMA": "','",
+    "L_PAREN": "'('",
+    "R_PAREN": "')'",
+    "L_BRACKET": "'['",
+    "R_BRACKET": "']'",
+    "L_BRACE": "'{'",
+    "R_BRACE": "'}'",
+    "SLASH": "'/'",
+    "OP_ASSIGN": "':='",
+    "OP_ASSIGN_IF_EXISTS": "'?='",
+    "OP_DELETE": "'-'",
+    "QUESTION_MARK": "'?'",
+    "COLON": "':'",
+    "EQUALS": "'='",
+    "NOT_EQUALS": "'!='",
+    "MATCHES": "'~'",
+    "NOT_MATCHES": "'!~'",
+    "HEXDIGIT_WILDCARD": "'x'",
+    "D_QUOTE": "'\"'",
+}
+
+
+def _describe_token(tok: Token) -> str:
+    if tok.type == "$END":
+        return "end of script"
+    if tok.type == "NEWLINE":
+        return "end of line"
+    text = str(tok.value)
+    if len(text) > 30:
+        text = text[:27] + "..."
+    return repr(text)
+
+
+def _expected_text(expected: set[str]) -> str:
+    names = sorted({_NAMES.get(e, e.lower()) for e in expected if not e.startswith("_")})
+    if not names:
+        return ""
+    if len(names) > 8:
+        return ""
+    return "; expected " + (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1])
+
+
+def _syntax_diagnostic(err: UnexpectedToken, tokens: list[Token]) -> Diagnostic:
+    tok: Token = err.token
+    if tok.type == "$END":
+        last = tokens[-1] if tokens else None
+        span = _tok_span(last) if last is not None else Span(1, 1, 1, 2)
+    else:
+        span = _tok_span(tok)
+    hint = _hint_for(tok, err.expected)
+    if tok.type == "D_QUOTE":
+        msg = "unterminated string or invalid escape sequence in a string"
+        return Diagnostic(Severity.ERROR, "E102", msg, span, hint)
+    if tok.type == "HEXDIGIT_WILDCARD":
+        msg = "'x' and 'X' are hex-digit wildcards and cannot be used as names"
+        return Diagnostic(Severity.ERROR, "E100", msg, span, "rename the variable")
+    msg = f"syntax error: unexpected {_describe_token(tok)}{_expected_text(set(err.expected))}"
+    return Diagnostic(Severity.ERROR, "E100", msg, span, hint)
+
+
+def _hint_for(tok: Token, expected: Any) -> str | None:
+    if tok.type == "PUBLIC_ELEMENT" and "R_PAREN" in expected:
+        return "a number directly followed by ')' reads as a tag element; quote it, e.g. \"1234\""
+    if tok.type == "D_QUOTE":
+        return (
+            "strings take only the escapes \\n \\r \\t \\b \\f \\( \\) \\\\ and three octal digits; "
+            "write a regex backslash as \\\\ (e.g. \"\\\\d\")"
+        )
+    if tok.type == "PUBLIC_ELEMENT" and "PVT_ELEMENT" in expected:
+        return "a private tag needs its creator: (gggg,{CREATOR}ee)"
+    return None
+
+
+def _chunks(tokens: list[Token]) -> list[list[Token]]:
+    """Split the token stream at line ends outside braces and brackets, for error recovery.
+
+    A line end followed by '{' does not split: it sits between an ``if (...)``/``else`` and its
+    block.
+    """
+    out: list[list[Token]] = []
+    cur: list[Token] = []
+    depth = 0
+    for i, tok in enumerate(tokens):
+        cur.append(tok)
+        if tok.type in ("L_BRACE", "L_BRACKET"):
+            depth += 1
+        elif tok.type in ("R_BRACE", "R_BRACKET"):
+            depth = max(depth - 1, 0)
+        elif tok.type == "NEWLINE" and depth == 0 and not _block_follows(tokens, i + 1):
+            out.append(cur)
+            cur = []
+    if cur:
+        out.append(cur)
+    return out
+
+
+def _block_follows(tokens: list[Token], i: int) -> bool:
+    while i < len(tokens) and tokens[i].type in SEPARATORS:
+        i += 1
+    return i < len(tokens) and tokens[i].type == "L_BRACE"
+
+
+def _parse_tokens(tokens: list[Token]) -> tuple[ast.Statement, ...]:
+    try:
+        result: tuple[ast.Statement, ...] = _lark().parse(tokens)  # type: ignore[arg-type]
+    except VisitError as e:  # pragma: no cover - a transformer bug, never user input
+        raise e.orig_exc from e
+    return result
+
+
+def _bad_char_diagnostic(b: BadCharacter) -> Diagnostic:
+    shown = repr(b.char)
+    return Diagnostic(
+        Severity.WARNING,
+        "W103",
+        f"character {shown} is not part of the language; XNAT's lexer skips it silently",
+        Span.point(b.line, b.column),
+        "remove it",
+    )
+
+
+def parse_source(source: Source, path: str | None = None) -> ParseResult:
+    tokens, bad = tokenize(source)
+    tokens = drop_separators_before_else(tokens)
+    diagnostics: list[Diagnostic] = [_bad_char_diagnostic(b) for b in bad]
+    try:
+        statements = _parse_tokens(tokens)
+    except UnexpectedInput:
+        statements, errors = _recover(tokens)
+        diagnostics.extend(errors)
+    diagnostics = [d.with_path(path) for d in diagnostics]
+    return ParseResult(ast.Script(statements, path), tuple(diagnostics), source)
+
+
+def _recover(tokens: list[Token]) -> tuple[tuple[ast.Statement, ...], list[Diagnostic]]:
+    statements: list[ast.Statement] = []
+    errors: list[Diagnostic] = []
+    for chunk in _chunks(tokens):
+        try:
+            statements.extend(_parse_tokens(chunk))
+        except UnexpectedToken as e:
+            errors.append(_unclosed(chunk) or _syntax_diagnostic(e, chunk))
+        except UnexpectedInput as e:  # pragma: no cover - only UnexpectedToken is raised by LALR
+            errors.append(Diagnostic(Severity.ERROR, "E100", f"syntax error: {e}", NO_SPAN))
+    return tuple(statements), errors
+
+
+def _unclosed(chunk: list[Token]) -> Diagnostic | None:
+    """A '{' or '[' that is never closed swallows the rest of the script: say so."""
+    stack: list[Token] = []
+    for tok in chunk:
+        if tok.type in ("L_BRACE", "L_BRACKET"):
+            stack.append(tok)
+        elif tok.type in ("R_BRACE", "R_BRACKET") and stack:
+            stack.pop()
+    if not stack:
+        return None
+    opener = stack[-1]
+    closer = "}" if opener.type == "L_BRACE" else "]"
+    return Diagnostic(
+        Severity.ERROR,
+        "E100",
+        f"'{opener.value}' is never closed",
+        _tok_span(opener),
+        f"add the matching '{closer}'",
+    )
+
+
+def parse(text: str, path: str | None = None) -> ParseResult:
+    """Pre-process and parse ``text``; syntax problems are returned as diagnostics, never raised."""
+    return parse_source(preprocess(text), path)
