@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 
 from .diagnostics import NO_SPAN, Diagnostic, Severity, Span, sort_key
 from .functions.registry import NOT_IN_DE6, SPECS, ArgKind, Extra, Returns, case_insensitive_match
+from .release_check import release_diagnostics
+from .releases import NEWEST, SUPPORTED_VERSIONS, Release, VersionLine, find_version_line, parse_release
 from .source import Source
 from .syntax import ast
 from .syntax.parser import ParseResult, parse
-from .releases import SUPPORTED_VERSIONS, VersionLine, find_version_line
+from .vr_check import vr_diagnostics
 
 HOST_VARIABLES = frozenset({"project", "subject", "session"})
 
@@ -25,6 +27,7 @@ class CheckResult:
     script: ast.Script
     diagnostics: tuple[Diagnostic, ...]
     source: Source
+    target: Release = NEWEST
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -39,19 +42,35 @@ class CheckResult:
         return not self.errors
 
 
-def check(text: str, path: str | None = None) -> CheckResult:
-    """Parse and check ``text``; every problem is reported, nothing is raised."""
-    parsed = parse(text, path)
-    return check_parsed(parsed)
+def resolve_target(xnat: str | Release | None) -> Release:
+    """The XNAT release to check against: None means the newest release the model knows."""
+    if xnat is None:
+        return NEWEST
+    if isinstance(xnat, Release):
+        return xnat
+    return parse_release(xnat)
 
 
-def check_parsed(parsed: ParseResult) -> CheckResult:
+def check(text: str, path: str | None = None, *, xnat: str | Release | None = None) -> CheckResult:
+    """Parse and check ``text`` for the XNAT release ``xnat`` (default: the newest known).
+
+    Every problem in the script is reported as a diagnostic; only an unreadable release string
+    raises (``ReleaseError``).
+    """
+    target = resolve_target(xnat)
+    return check_parsed(parse(text, path), target)
+
+
+def check_parsed(parsed: ParseResult, target: Release = NEWEST) -> CheckResult:
     path = parsed.script.path
     found = list(parsed.diagnostics)
     checker = _Checker()
     found.extend(checker.run(parsed.script, parsed.source))
+    routed = find_version_line(parsed.source.original_lines)
+    found.extend(release_diagnostics(parsed.script, parsed.source, target, routed))
+    found.extend(vr_diagnostics(parsed.script))
     result = sorted((d.with_path(path) for d in found), key=sort_key)
-    return CheckResult(parsed.script, tuple(_dedupe(result)), parsed.source)
+    return CheckResult(parsed.script, tuple(_dedupe(result)), parsed.source, target)
 
 
 def _dedupe(diags: Iterable[Diagnostic]) -> Iterator[Diagnostic]:
@@ -439,14 +458,17 @@ class _Checker:
                     f'write it as a string: "{arg.text()}"',
                 )
             return
-        if isinstance(arg, ast.String) and kind is ArgKind.INTEGER:
-            if not re.fullmatch(r"-?[0-9]+", arg.value):
-                self.report(
-                    _ERR,
-                    "E207",
-                    f"{call.name} needs an integer here, got {arg.value!r}: XNAT fails at run time",
-                    arg.span,
-                )
+        if (
+            isinstance(arg, ast.String)
+            and kind is ArgKind.INTEGER
+            and not re.fullmatch(r"-?[0-9]+", arg.value)
+        ):
+            self.report(
+                _ERR,
+                "E207",
+                f"{call.name} needs an integer here, got {arg.value!r}: XNAT fails at run time",
+                arg.span,
+            )
         if isinstance(arg, ast.Number) and kind is ArgKind.INTEGER and not arg.is_integer:
             self.report(
                 _ERR,

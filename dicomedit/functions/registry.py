@@ -65,7 +65,7 @@ class FunctionSpec:
         return f"{self.min_args} to {self.max_args} arguments"
 
 
-V, T, K, P, D, I, B, S = (
+V, T, K, P, D, N, B, S = (
     ArgKind.VALUE,
     ArgKind.TAGPATHS,
     ArgKind.KNOWN_VALUES,
@@ -85,25 +85,47 @@ SPECS: dict[str, FunctionSpec] = {
         FunctionSpec("format", 1, None, _E, (S, V), _VAL, "6.0", "java.text.MessageFormat of the values"),
         FunctionSpec("lowercase", 1, 1, _E, (V,), _VAL, "6.0", "lower-case a value"),
         FunctionSpec("uppercase", 1, 1, _IG, (V,), _VAL, "6.0", "upper-case a value"),
-        FunctionSpec("substring", 3, 3, _IG, (V, I, I), _VAL, "6.0", "characters [begin, end) of a value"),
-        FunctionSpec("replace", 3, 3, _IG, (V, V, V), _VAL, "6.0", "replace every occurrence of a literal text"),
+        FunctionSpec("substring", 3, 3, _IG, (V, N, N), _VAL, "6.0", "characters [begin, end) of a value"),
+        FunctionSpec(
+            "replace", 3, 3, _IG, (V, V, V), _VAL, "6.0", "replace every occurrence of a literal text"
+        ),
         FunctionSpec("hashUID", 1, 1, _IG, (V,), _VAL, "6.0", "deterministic 2.25 UID from a value"),
-        FunctionSpec("hashUIDList", 1, None, _E, (T,), _VOID, "6.6", "hash every value of the matching elements"),
+        FunctionSpec(
+            "hashUIDList", 1, None, _E, (T,), _VOID, "6.6", "hash every value of the matching elements"
+        ),
         FunctionSpec(
             "newUID", 0, 0, _IG, (), _VAL, "6.0", "a random 2.25 UID", restricted=True, nondeterministic=True
         ),
         FunctionSpec(
             "getURL", 1, 1, _IG, (V,), _VAL, "6.0", "the body of an HTTP GET", network=True, restricted=True
         ),
-        FunctionSpec("retainPrivateTags", 1, None, _E, (T,), _VOID, "6.3", "delete all private tags except these"),
-        FunctionSpec("lookup", 2, 2, _E, (V, V), _VAL, "6.0", "look a value up in the site's table", restricted=True),
-        FunctionSpec("shiftDateByIncrement", 2, 3, _IG, (V, I, V), _VAL, "6.2", "shift a DA value"),
         FunctionSpec(
-            "shiftDateTimeListByIncrement", 3, 3, _E, (T, I, V), _VOID, "6.3", "shift matching DA/DT/TM elements"
+            "retainPrivateTags", 1, None, _E, (T,), _VOID, "6.3", "delete all private tags except these"
         ),
-        FunctionSpec("shiftDateTimeByIncrement", 2, 3, _IG, (V, I, V), _VAL, "6.3", "shift a DA or DT value"),
         FunctionSpec(
-            "shiftDateTimeSequenceByIncrement", 2, None, _E, (I, P), _VOID, "6.3", "shift matching elements (seconds)"
+            "lookup", 2, 2, _E, (V, V), _VAL, "6.0", "look a value up in the site's table", restricted=True
+        ),
+        FunctionSpec("shiftDateByIncrement", 2, 3, _IG, (V, N, V), _VAL, "6.2", "shift a DA value"),
+        FunctionSpec(
+            "shiftDateTimeListByIncrement",
+            3,
+            3,
+            _E,
+            (T, N, V),
+            _VOID,
+            "6.3",
+            "shift matching DA/DT/TM elements",
+        ),
+        FunctionSpec("shiftDateTimeByIncrement", 2, 3, _IG, (V, N, V), _VAL, "6.3", "shift a DA or DT value"),
+        FunctionSpec(
+            "shiftDateTimeSequenceByIncrement",
+            2,
+            None,
+            _E,
+            (N, P),
+            _VOID,
+            "6.3",
+            "shift matching elements (seconds)",
         ),
         FunctionSpec(
             "mapUID",
@@ -131,19 +153,31 @@ SPECS: dict[str, FunctionSpec] = {
         ),
         FunctionSpec("delete", 1, 1, _IG, (D,), _VOID, "6.3", "remove one element given in direct notation"),
         FunctionSpec("set", 2, 2, _E, (D, V), _VOID, "6.3", "write one element given in direct notation"),
-        FunctionSpec("match", 3, 3, _IG, (V, S, I), _VAL, "6.3", "a capture group of the first regex match"),
+        FunctionSpec("match", 3, 3, _IG, (V, S, N), _VAL, "6.3", "a capture group of the first regex match"),
         FunctionSpec("ismatch", 2, 2, _IG, (V, S), _BOOL, "6.3", "whether the whole value matches a regex"),
         FunctionSpec("isPresent", 1, None, _E, (T,), _BOOL, "6.7", "whether all the tag paths exist"),
         FunctionSpec(
-            "alterPixels", 4, 4, _E, (S, S, S, S), _VOID, "6.3", "fill a rectangle of every frame", restricted=True
+            "alterPixels",
+            4,
+            4,
+            _E,
+            (S, S, S, S),
+            _VOID,
+            "6.3",
+            "fill a rectangle of every frame",
+            restricted=True,
         ),
-        FunctionSpec("removeTags", 1, None, _E, (T,), _VOID, "6.6", "delete every element matching the paths"),
+        FunctionSpec(
+            "removeTags", 1, None, _E, (T,), _VOID, "6.6", "delete every element matching the paths"
+        ),
         FunctionSpec("normalizeString", 1, 2, _E, (V, S), _VAL, "6.6", "replace non-ASCII characters"),
         FunctionSpec(
             "scalePatientAgeAndDobFromStudyDate", 0, 0, _IG, (), _VOID, "6.6", "cap patient age at 89 years"
         ),
         FunctionSpec("collectValues", 0, None, _E, (K,), _LIST, "6.6", "the values of the arguments"),
-        FunctionSpec("blankValues", 0, None, _E, (K,), _VOID, "6.6", "empty every element holding a known value"),
+        FunctionSpec(
+            "blankValues", 0, None, _E, (K,), _VOID, "6.6", "empty every element holding a known value"
+        ),
         FunctionSpec("reject", 0, 1, _IG, (B,), _VOID, "6.6", "do not store this file"),
         FunctionSpec("true", 0, 0, _IG, (), _BOOL, "6.7", "the constant true"),
         FunctionSpec("false", 0, 0, _IG, (), _BOOL, "6.7", "the constant false"),

@@ -76,13 +76,51 @@ _ALTERNATIVES: list[tuple[str, str]] = [
 _MASTER = re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in _ALTERNATIVES))
 
 # Token types in ANTLR rule order (used by the reference lexer in the tests).
-TOKEN_ORDER = (
-    "WS D_QUOTE COMMA L_PAREN R_PAREN L_BRACKET R_BRACKET L_BRACE R_BRACE SLASH OP_ASSIGN "
-    "OP_ASSIGN_IF_EXISTS OP_DELETE QUESTION_MARK COLON EQUALS NOT_EQUALS MATCHES NOT_MATCHES IF "
-    "ELSEIF ELSE DESCRIBE HIDDEN CONST IMMUTABLE EXPORT ECHO REMOVE_ALL_PRIVATE_TAGS VERSION_WORD "
-    "HEXDIGIT_WILDCARD ITEM_WILDCARD SEQ_WILDCARD ID INTEGER FLOAT STRING PUBLIC_GROUP PVT_GROUP "
-    "PUBLIC_ELEMENT PVT_ELEMENT COMMENT NEWLINE"
-).split()
+TOKEN_ORDER = [
+    "WS",
+    "D_QUOTE",
+    "COMMA",
+    "L_PAREN",
+    "R_PAREN",
+    "L_BRACKET",
+    "R_BRACKET",
+    "L_BRACE",
+    "R_BRACE",
+    "SLASH",
+    "OP_ASSIGN",
+    "OP_ASSIGN_IF_EXISTS",
+    "OP_DELETE",
+    "QUESTION_MARK",
+    "COLON",
+    "EQUALS",
+    "NOT_EQUALS",
+    "MATCHES",
+    "NOT_MATCHES",
+    "IF",
+    "ELSEIF",
+    "ELSE",
+    "DESCRIBE",
+    "HIDDEN",
+    "CONST",
+    "IMMUTABLE",
+    "EXPORT",
+    "ECHO",
+    "REMOVE_ALL_PRIVATE_TAGS",
+    "VERSION_WORD",
+    "HEXDIGIT_WILDCARD",
+    "ITEM_WILDCARD",
+    "SEQ_WILDCARD",
+    "ID",
+    "INTEGER",
+    "FLOAT",
+    "STRING",
+    "PUBLIC_GROUP",
+    "PVT_GROUP",
+    "PUBLIC_ELEMENT",
+    "PVT_ELEMENT",
+    "COMMENT",
+    "NEWLINE",
+]
 
 SEPARATORS = frozenset({"NEWLINE", "COMMENT"})
 
@@ -123,8 +161,8 @@ def tokenize(source: Source) -> tuple[list[Token], list[BadCharacter]]:
     tokens: list[Token] = []
     bad: list[BadCharacter] = []
     line_starts = [0]
-    for line in source.lines:
-        line_starts.append(line_starts[-1] + len(line) + 1)
+    for text_line in source.lines:
+        line_starts.append(line_starts[-1] + len(text_line) + 1)
     line_idx = 0
     to_orig = source.original_position
     for kind, value, pos in raw_tokens(text):

@@ -165,7 +165,7 @@ class _ToAst(Transformer[Token, Any]):
     def number(self, c: list[Any]) -> ast.Number:
         return ast.Number(c[0].value, _tok_span(c[0]))
 
-    def list(self, c: list[Any]) -> ast.ListLiteral:
+    def list_literal(self, c: list[Any]) -> ast.ListLiteral:
         multiline = any(isinstance(x, Token) and x.type == "NEWLINE" for x in c)
         return ast.ListLiteral(tuple(_nodes(c)), _span(c[0], c[-1]), multiline)
 
@@ -300,7 +300,7 @@ def _hint_for(tok: Token, expected: Any) -> str | None:
     if tok.type == "D_QUOTE":
         return (
             "strings take only the escapes \\n \\r \\t \\b \\f \\( \\) \\\\ and three octal digits; "
-            "write a regex backslash as \\\\ (e.g. \"\\\\d\")"
+            'write a regex backslash as \\\\ (e.g. "\\\\d")'
         )
     if tok.type == "PUBLIC_ELEMENT" and "PVT_ELEMENT" in expected:
         return "a private tag needs its creator: (gggg,{CREATOR}ee)"
@@ -338,7 +338,7 @@ def _block_follows(tokens: list[Token], i: int) -> bool:
 
 def _parse_tokens(tokens: list[Token]) -> tuple[ast.Statement, ...]:
     try:
-        result: tuple[ast.Statement, ...] = _lark().parse(tokens)  # type: ignore[arg-type]
+        result: tuple[ast.Statement, ...] = _lark().parse(tokens)  # type: ignore[assignment]
     except VisitError as e:  # pragma: no cover - a transformer bug, never user input
         raise e.orig_exc from e
     return result
