@@ -12,7 +12,8 @@ from .release_check import release_diagnostics
 from .releases import NEWEST, SUPPORTED_VERSIONS, Release, VersionLine, find_version_line, parse_release
 from .source import Source
 from .syntax import ast
-from .syntax.parser import ParseResult, parse
+from .syntax.direct import DirectNotationError, parse_direct
+from .syntax.parser import ParseResult, parse, parse_tag_path
 from .vr_check import vr_diagnostics
 
 HOST_VARIABLES = frozenset({"project", "subject", "session"})
@@ -346,23 +347,28 @@ class _Checker:
                 var.span,
             )
 
-    def _list(self, lst: ast.ListLiteral) -> None:
+    def _list(self, lst: ast.ListLiteral, kind: ArgKind | None = None, call: ast.Call | None = None) -> None:
         for item in lst.items:
             if isinstance(item, ast.Variable):
                 self._read_argument(item)
             elif isinstance(item, ast.Call):
                 self._call(item)
             elif isinstance(item, ast.ListLiteral):
-                self._list(item)
+                self._list(item, kind, call)
             elif isinstance(item, ast.TagPath):
                 self._path(item, value_position=False)
-            elif isinstance(item, ast.String) and "\\\\" in item.raw:
-                self.report(
-                    _WARN,
-                    "W324",
-                    "inside a list, a string keeps '\\\\' as two backslashes (XNAT quirk)",
-                    item.span,
-                )
+                if call is not None and call.name == "retainPrivateTags":
+                    self._private_only(item, call)
+            elif isinstance(item, ast.String):
+                if "\\\\" in item.raw:
+                    self.report(
+                        _WARN,
+                        "W324",
+                        "inside a list, a string keeps '\\\\' as two backslashes (XNAT quirk)",
+                        item.span,
+                    )
+                if kind is not None and call is not None:
+                    self._string_argument(item, kind, call, raw=True)
 
     def _read_argument(self, var: ast.Variable) -> None:
         if var.name in HOST_VARIABLES and var.name not in self.assigned:
@@ -439,15 +445,14 @@ class _Checker:
     def _argument(self, arg: ast.Expr, kind: ArgKind, call: ast.Call) -> None:
         if isinstance(arg, ast.Variable):
             self._read_argument(arg)
-            return
-        if isinstance(arg, ast.Call):
+        elif isinstance(arg, ast.Call):
             self._call(arg)
-            return
-        if isinstance(arg, ast.ListLiteral):
-            self._list(arg)
-            return
-        if isinstance(arg, ast.TagPath):
+        elif isinstance(arg, ast.ListLiteral):
+            self._list(arg, kind, call)
+        elif isinstance(arg, ast.TagPath):
             self._path(arg, value_position=False)
+            if call.name == "retainPrivateTags":
+                self._private_only(arg, call)
             if kind is ArgKind.PATH_STRING:
                 self.report(
                     _WARN,
@@ -457,24 +462,73 @@ class _Checker:
                     arg.span,
                     f'write it as a string: "{arg.text()}"',
                 )
-            return
-        if (
-            isinstance(arg, ast.String)
-            and kind is ArgKind.INTEGER
-            and not re.fullmatch(r"-?[0-9]+", arg.value)
-        ):
-            self.report(
-                _ERR,
-                "E207",
-                f"{call.name} needs an integer here, got {arg.value!r}: XNAT fails at run time",
-                arg.span,
-            )
-        if isinstance(arg, ast.Number) and kind is ArgKind.INTEGER and not arg.is_integer:
+        elif isinstance(arg, ast.String):
+            self._string_argument(arg, kind, call, raw=False)
+        elif isinstance(arg, ast.Number) and kind is ArgKind.INTEGER and not arg.is_integer:
             self.report(
                 _ERR,
                 "E207",
                 f"{call.name} needs an integer here, got {arg.text}: XNAT fails at run time",
                 arg.span,
+            )
+
+    def _string_argument(self, arg: ast.String, kind: ArgKind, call: ast.Call, *, raw: bool) -> None:
+        text = arg.raw if raw else arg.value
+        if kind is ArgKind.INTEGER and not re.fullmatch(r"-?[0-9]+", text):
+            self.report(
+                _ERR,
+                "E207",
+                f"{call.name} needs an integer here, got {text!r}: XNAT fails at run time",
+                arg.span,
+            )
+        elif kind in (ArgKind.TAGPATHS, ArgKind.PATH_STRING):
+            parsed = parse_tag_path(text)
+            if parsed is None:
+                self.report(
+                    _ERR,
+                    "E209",
+                    f"{call.name}: {text!r} is not a valid tag path; XNAT fails with 'Argument "
+                    "is not a valid tagPath'",
+                    arg.span,
+                    'write a DicomEdit tag path such as "(0008,0020)" or "*/(0008,1155)"',
+                )
+            elif call.name == "retainPrivateTags":
+                self._private_only(parsed, call, arg.span)
+        elif kind is ArgKind.DIRECT_PATH:
+            self._direct_notation(text, arg.span, call)
+
+    def _private_only(self, path: ast.TagPath, call: ast.Call, span: Span | None = None) -> None:
+        last = path.last_tag
+        if last is None or not last.is_private:
+            self.report(
+                _ERR,
+                "E208",
+                f"{call.name} takes only private tag paths; XNAT fails with 'TagPath argument in "
+                f"retainPrivateTags is not private' for {path.text()}",
+                span or path.span,
+                "name private elements as (gggg,{CREATOR}ee)",
+            )
+
+    def _direct_notation(self, text: str, span: Span, call: ast.Call) -> None:
+        try:
+            steps = parse_direct(text)
+        except DirectNotationError as e:
+            self.report(
+                _ERR,
+                "E211",
+                f"{call.name}: {text!r} is not a direct-notation tag path: {e}",
+                span,
+                'write literal tags with item numbers, e.g. "(0008,1110)[0]/(0008,1155)"',
+            )
+            return
+        if any(step.item is None for step in steps[:-1]):
+            self.report(
+                _WARN,
+                "W325",
+                f"{call.name}: a sequence step in {text!r} has no item number; XNAT builds a "
+                "malformed path from it",
+                span,
+                "write the item number after every sequence, e.g. (0008,1110)[0]",
             )
 
 

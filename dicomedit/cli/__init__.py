@@ -15,6 +15,7 @@ from .. import __version__
 
 COMMANDS: dict[str, str] = {
     "check": "script_commands:check_command",
+    "fmt": "script_commands:fmt_command",
 }
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
 import sys
 
 import click
 
 from ..check import check
-from ..diagnostics import Diagnostic
+from ..diagnostics import Diagnostic, render_text
+from ..fsutil import atomic_write_bytes
+from ..syntax.format import FormatError, format_script
 from .common import emit_diagnostics, plural, read_scripts, resolve_xnat, xnat_option
 
 
@@ -47,3 +50,57 @@ def check_command(scripts: tuple[str, ...], output_format: str, strict: bool, xn
     )
     emit_diagnostics(diagnostics, sources, output_format, summary)
     sys.exit(1 if errors else 0)
+
+
+@click.command("fmt")
+@click.argument("scripts", nargs=-1, required=True, type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if a script would change.")
+@click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print a unified diff of the changes.")
+def fmt_command(scripts: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
+    """Rewrite SCRIPTS in the canonical layout ('-': standard input to standard output).
+
+    Formatting changes layout only: the parsed script stays the same, comments are kept.
+    Exits 1 when a script cannot be formatted (syntax errors) or, with --check, would change.
+    """
+    inputs = read_scripts(scripts)
+    changed = failed = 0
+    for item in inputs:
+        try:
+            formatted = format_script(item.text, item.name)
+        except FormatError as e:
+            failed += 1
+            click.echo(f"error: {e}", err=True)
+            if e.diagnostics:
+                click.echo(render_text(list(e.diagnostics), {item.name: item.text}), err=True)  # type: ignore[arg-type]
+            continue
+        is_stdin = item.name == "<stdin>"
+        if is_stdin and not (check_only or show_diff):
+            click.echo(formatted, nl=False)
+        if formatted == item.text:
+            continue
+        changed += 1
+        if show_diff:
+            click.echo(unified_diff(item.text, formatted, item.name), nl=False)
+        elif check_only:
+            click.echo(f"would reformat {item.name}", err=True)
+        elif not is_stdin:
+            atomic_write_bytes(item.name, formatted.encode("utf-8"))
+            click.echo(f"reformatted {item.name}", err=True)
+    verb = "would be reformatted" if check_only or show_diff else "reformatted"
+    click.echo(
+        f"{plural(changed, 'script')} {verb}, {plural(len(inputs) - changed - failed, 'script')} unchanged"
+        + (f", {failed} could not be formatted" if failed else ""),
+        err=True,
+    )
+    sys.exit(1 if failed or (check_only and changed) else 0)
+
+
+def unified_diff(before: str, after: str, name: str) -> str:
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            f"{name}",
+            f"{name} (formatted)",
+        )
+    )

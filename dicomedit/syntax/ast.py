@@ -266,6 +266,7 @@ class Branch:
     condition: Condition
     body: tuple[Statement, ...]
     span: Span = _span()
+    block_span: Span = _span()  # from "{" to "}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +276,8 @@ class If:
     branches: tuple[Branch, ...]
     orelse: tuple[Statement, ...] | None = None
     span: Span = _span()
-    else_span: Span = _span()
+    else_span: Span = _span()  # from "else" to "}"
+    else_block_span: Span = _span()  # from "{" to "}"
 
 
 DescribeKind: TypeAlias = Literal["text", "hidden", "const", "immutable"]

@@ -16,7 +16,7 @@ from lark.lexer import Lexer
 from ..diagnostics import NO_SPAN, Diagnostic, Severity, Span
 from ..source import Source, preprocess
 from . import ast
-from .lexer import SEPARATORS, BadCharacter, drop_separators_before_else, tokenize
+from .lexer import SEPARATORS, BadCharacter, drop_separators_before_else, raw_tokens, tokenize
 
 GRAMMAR_RESOURCE = "grammar/dicomedit.lark"
 
@@ -106,28 +106,28 @@ class _ToAst(Transformer[Token, Any]):
 
     def if_block(self, c: list[Any]) -> ast.If:
         rest = _nodes(c[3:])
-        body, close = rest[0]
-        branches = [ast.Branch(c[2], body, _span(c[0], close))]
+        body, block_span = rest[0]
+        branches = [ast.Branch(c[2], body, _span(c[0], _At(block_span)), block_span)]
         orelse: tuple[ast.Statement, ...] | None = None
-        else_span = NO_SPAN
+        else_span = else_block = NO_SPAN
         for item in rest[1:]:
             if isinstance(item, ast.Branch):
                 branches.append(item)
             else:
-                orelse, else_span = item
+                orelse, else_span, else_block = item
         last = else_span if orelse is not None else branches[-1].span
-        return ast.If(tuple(branches), orelse, _span(c[0], _At(last)), else_span)
+        return ast.If(tuple(branches), orelse, _span(c[0], _At(last)), else_span, else_block)
 
     def elseif_branch(self, c: list[Any]) -> ast.Branch:
-        body, close = _nodes(c[3:])[0]
-        return ast.Branch(c[2], body, _span(c[0], close))
+        body, block_span = _nodes(c[3:])[0]
+        return ast.Branch(c[2], body, _span(c[0], _At(block_span)), block_span)
 
-    def else_branch(self, c: list[Any]) -> tuple[tuple[ast.Statement, ...], Span]:
-        body, close = _nodes(c[1:])[0]
-        return body, _span(c[0], close)
+    def else_branch(self, c: list[Any]) -> tuple[tuple[ast.Statement, ...], Span, Span]:
+        body, block_span = _nodes(c[1:])[0]
+        return body, _span(c[0], _At(block_span)), block_span
 
-    def block(self, c: list[Any]) -> tuple[tuple[ast.Statement, ...], Token]:
-        return tuple(_nodes(c)), c[-1]
+    def block(self, c: list[Any]) -> tuple[tuple[ast.Statement, ...], Span]:
+        return tuple(_nodes(c)), _span(c[0], c[-1])
 
     def comparison(self, c: list[Any]) -> ast.Comparison:
         return ast.Comparison(c[0], c[1], c[2], _span(c[0], c[2]))
@@ -170,6 +170,10 @@ class _ToAst(Transformer[Token, Any]):
         return ast.ListLiteral(tuple(_nodes(c)), _span(c[0], c[-1]), multiline)
 
     # tag paths ------------------------------------------------------------------------------
+    def tagpath_text(self, c: list[Any]) -> ast.TagPath:
+        path: ast.TagPath = c[0]
+        return path
+
     def tagpath(self, c: list[Any]) -> ast.TagPath:
         steps = tuple(_nodes(c))
         return ast.TagPath(steps, _span(steps[0], steps[-1]))
@@ -205,7 +209,27 @@ def _lark() -> Lark:
         lexer=_TokenListLexer,
         transformer=_ToAst(),
         maybe_placeholders=False,
+        start=["start", "tagpath_text"],
     )
+
+
+def parse_tag_path(text: str) -> ast.TagPath | None:
+    """A DE6 tag path written inside a string (e.g. ``"(2001,{Philips Imaging DD 001}XX)"``).
+
+    Returns None when ``text`` is not exactly one tag path; positions are within ``text``.
+    """
+    tokens: list[Token] = []
+    for kind, value, pos in raw_tokens(text):
+        if kind in ("BAD", "NEWLINE", "COMMENT"):
+            return None
+        tokens.append(Token(kind, value, pos, 1, pos + 1, 1, pos + 1 + len(value), pos + len(value)))
+    if not tokens:
+        return None
+    try:
+        result: ast.TagPath = _lark().parse(tokens, start="tagpath_text")  # type: ignore[assignment]
+    except UnexpectedInput:
+        return None
+    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,7 +362,7 @@ def _block_follows(tokens: list[Token], i: int) -> bool:
 
 def _parse_tokens(tokens: list[Token]) -> tuple[ast.Statement, ...]:
     try:
-        result: tuple[ast.Statement, ...] = _lark().parse(tokens)  # type: ignore[assignment]
+        result: tuple[ast.Statement, ...] = _lark().parse(tokens, start="start")  # type: ignore[assignment]
     except VisitError as e:  # pragma: no cover - a transformer bug, never user input
         raise e.orig_exc from e
     return result
