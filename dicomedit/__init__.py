@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .check import CheckResult, check
 from .diagnostics import Diagnostic, Severity, Span
+from .engine import CompiledScript, Outcome, RunContext, Status, compile, read_value
 from .errors import DicomEditError, ScriptError
 from .syntax import ast
 from .syntax.ast import Script
@@ -13,15 +14,21 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CheckResult",
+    "CompiledScript",
     "Diagnostic",
     "DicomEditError",
+    "Outcome",
     "ParseResult",
+    "RunContext",
     "Script",
     "ScriptError",
     "Severity",
     "Span",
+    "Status",
     "__version__",
     "ast",
     "check",
+    "compile",
     "parse",
+    "read_value",
 ]

@@ -1,0 +1,106 @@
+"""State that lives for a whole run over many objects, like XNAT's JVM-wide state (spec §8.1)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from ..errors import DicomEditError
+
+NEWEST_XNAT = (1, 10, 1)
+
+
+class LookupTableError(DicomEditError):
+    """A lookup table file that cannot be read."""
+
+
+def parse_lookup_table(text: str) -> dict[str, dict[str, str]]:
+    """``keyType/key = value`` lines; ``//`` comment lines and blank lines ignored (spec §7 lookup)."""
+    tables: dict[str, dict[str, str]] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("//"):
+            continue
+        left, eq, value = line.partition("=")
+        key_type, slash, key = left.partition("/")
+        if not eq or not slash:
+            raise LookupTableError(f"line {number}: expected 'keyType/key = value', got {raw!r}")
+        tables.setdefault(key_type.strip(), {})[key.strip()] = value.strip()
+    return tables
+
+
+def parse_release(text: str | None) -> tuple[int, ...]:
+    """``"1.8.6"`` → ``(1, 8, 6)``; None means the newest behaviour."""
+    if text is None:
+        return NEWEST_XNAT
+    try:
+        return tuple(int(part) for part in text.split("."))
+    except ValueError:
+        raise DicomEditError(f"invalid XNAT release {text!r}: expected numbers such as 1.8.10") from None
+
+
+@dataclass(slots=True)
+class RunContext:
+    """Everything that is shared by all the objects of one run.
+
+    * ``uid_map`` / ``referenced_uid_map``: the memo maps of ``mapUID`` and
+      ``mapReferencedUIDs``.  XNAT keeps them for the life of the server, which is what keeps
+      references consistent across the files of a study; here they live as long as the context,
+      so use one context for a whole batch.
+    * ``lookup_tables``: keyType → key → value, for ``lookup[keyType, key]``
+      (``load_lookup_table`` reads the file format of spec §7).
+    * ``allow_network``: ``getURL`` is refused unless this is set; ``network_timeout`` bounds
+      every request (seconds).
+    * ``reject_enabled``: when False, ``reject[]`` only adds a warning (as XNAT does when it
+      re-runs scripts on archived data).
+    * ``echo``: called with each line printed by ``echo`` (the lines are also in the Outcome).
+    * ``xnat``: the XNAT release to behave like, e.g. ``"1.8.6"``; None means the newest
+      (release-dependent behaviour: item deletion before 1.8.7, ``normalizeString`` on UN
+      before 1.10, ``retainPrivateTags`` on groups ≥ 0x8000 before 1.10.1).
+
+    The maps are guarded by a lock so that one context can serve several threads.
+    """
+
+    lookup_tables: dict[str, dict[str, str]] = field(default_factory=dict)
+    allow_network: bool = False
+    network_timeout: float = 10.0
+    reject_enabled: bool = True
+    echo: Callable[[str], None] | None = None
+    xnat: str | None = None
+    uid_map: dict[str, str] = field(default_factory=dict)
+    referenced_uid_map: dict[str, str] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def load_lookup_table(self, path: str | os.PathLike[str]) -> None:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+        except OSError as e:
+            raise LookupTableError(
+                f"{os.fspath(path)}: cannot read the lookup table: {e.strerror or e}"
+            ) from e
+        except UnicodeDecodeError as e:
+            raise LookupTableError(f"{os.fspath(path)}: the lookup table is not UTF-8 text") from e
+        try:
+            tables = parse_lookup_table(text)
+        except LookupTableError as e:
+            raise LookupTableError(f"{os.fspath(path)}: {e}") from e
+        for key_type, entries in tables.items():
+            self.lookup_tables.setdefault(key_type, {}).update(entries)
+
+    def add_lookup_entries(self, key_type: str, entries: Mapping[str, str]) -> None:
+        self.lookup_tables.setdefault(key_type, {}).update(entries)
+
+    def release(self) -> tuple[int, ...]:
+        return parse_release(self.xnat)
+
+    def at_least(self, *version: int) -> bool:
+        return self.release() >= version
+
+    def memo(self, table: dict[str, str], key: str, make: Callable[[], str]) -> str:
+        with self._lock:
+            if key not in table:
+                table[key] = make()
+            return table[key]

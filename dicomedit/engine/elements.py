@@ -1,0 +1,278 @@
+"""One DICOM element as DicomEdit sees it: its VR, its value as a string, and new values.
+
+Reading (spec §6.7, §8.4): text is decoded with the object's character set and its padding
+removed, multi-values are joined with ``\\``, binary numbers become decimal text and AT values
+8 hex digits.  Values are decoded straight from the undecoded bytes pydicom keeps
+(``RawDataElement``), so an element the script does not touch is never converted.
+
+Writing (spec §6.5): a string becomes the bytes of the element's VR, as dcm4che2's ``putString``
+does, and is stored as a raw element: what the script wrote is what lands in the file, with no
+pydicom validation or re-formatting in between.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Sequence as Seq
+from typing import Any
+
+import numpy as np
+from pydicom.charset import decode_bytes, encode_string
+from pydicom.datadict import dictionary_VR, private_dictionary_VR
+from pydicom.dataelem import DataElement, RawDataElement
+from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
+from pydicom.sequence import Sequence
+from pydicom.tag import BaseTag, Tag
+
+from .errors import EvaluationError
+
+Element = DataElement | RawDataElement
+
+# Text VRs whose bytes are decoded with the Specific Character Set.
+CHARSET_VRS = frozenset({"SH", "LO", "ST", "PN", "LT", "UC", "UT"})
+TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "TM", "UI", "UR"}) | CHARSET_VRS
+# Values that are never split on backslash (PS3.5 §6.2: VM is always 1).
+SINGLE_TEXT_VRS = frozenset({"LT", "ST", "UT", "UR"})
+# Leading spaces are significant in these; elsewhere both ends are padding.
+TRAILING_ONLY_VRS = frozenset({"LT", "ST", "UT", "UC", "PN"})
+BYTES_VRS = frozenset({"OB", "OW", "UN"})
+_INT_FORMATS = {"US": "H", "SS": "h", "UL": "I", "SL": "i", "UV": "Q", "SV": "q", "OL": "I", "OV": "Q"}
+_FLOAT_FORMATS = {"FL": "f", "FD": "d", "OF": "f", "OD": "d"}
+# dcm4che2's putString knows no way to build these (spec §6.5; DE-119 for OV, SV, UV).
+UNASSIGNABLE_VRS = frozenset({"OD", "OL", "OV", "SV", "UV", "UC"})
+_INT_RANGES = {"US": (16, False), "SS": (16, True), "UL": (32, False), "SL": (32, True)}
+
+PIXEL_DATA = 0x7FE00010
+
+
+def is_private_group(group: int) -> bool:
+    return group % 2 == 1
+
+
+def is_private_creator(tag: int) -> bool:
+    """``(gggg,0010)``…``(gggg,00FF)`` in an odd group."""
+    return is_private_group(tag >> 16) and 0x10 <= (tag & 0xFFFF) <= 0xFF
+
+
+def dictionary_vr(tag: int, creator: str | None = None) -> str:
+    """The data-dictionary VR (private dictionary by creator), else UN (spec §6.5)."""
+    try:
+        if is_private_group(tag >> 16):
+            if is_private_creator(tag):
+                return "LO"
+            if creator is None:
+                return "UN"
+            vr = private_dictionary_VR(tag, creator)
+        else:
+            vr = dictionary_VR(tag)
+    except KeyError:
+        return "UN"
+    return _unambiguous(vr)
+
+
+def _unambiguous(vr: str) -> str:
+    # 'US or SS', 'OB or OW', 'US or OW'...: the first is what an encoder would pick.
+    return vr.split(" or ")[0] if " or " in vr else vr
+
+
+def element_vr(elem: Element, creator: str | None = None) -> str:
+    """The element's VR; implicit-VR elements get the dictionary's."""
+    vr = elem.VR
+    if vr is None or vr == "":
+        return dictionary_vr(int(elem.tag), creator)
+    return _unambiguous(str(vr))
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+
+
+def read_string(elem: Element, charset: Seq[str], creator: str | None = None) -> str:
+    """The value as DicomEdit's ``getString`` returns it (never None: an empty element is '')."""
+    vr = element_vr(elem, creator)
+    if isinstance(elem, RawDataElement):
+        little = elem.is_little_endian if elem.is_little_endian is not None else True
+        return _bytes_to_string(elem.value or b"", vr, charset, little)
+    return _value_to_string(elem.value, vr, charset)
+
+
+def read_bytes(elem: Element, charset: Seq[str]) -> bytes:
+    """The raw value bytes of an OB/UN-like element (blankValues compares UN byte for byte)."""
+    if isinstance(elem, RawDataElement):
+        return bytes(elem.value or b"")
+    value = elem.value
+    if isinstance(value, bytes | bytearray):
+        return bytes(value)
+    return encode_text(_value_to_string(value, element_vr(elem), charset), charset)
+
+
+def _bytes_to_string(data: bytes, vr: str, charset: Seq[str], little: bool) -> str:
+    if not data:
+        return ""
+    if vr in TEXT_VRS:
+        if vr in CHARSET_VRS:
+            delimiters = {0x5C, 0x5E, 0x3D} if vr == "PN" else {0x5C}
+            text = decode_bytes(data, list(charset), delimiters)
+        else:
+            text = data.decode("latin-1")
+        return _strip_text(text, vr)
+    if vr == "AT":
+        n = len(data) // 4
+        pairs = struct.unpack(("<" if little else ">") + "HH" * n, data[: n * 4])
+        return "\\".join(f"{pairs[i]:04X}{pairs[i + 1]:04X}" for i in range(0, len(pairs), 2))
+    if vr in _INT_FORMATS:
+        fmt = _INT_FORMATS[vr]
+        size = struct.calcsize(fmt)
+        n = len(data) // size
+        values = struct.unpack(("<" if little else ">") + fmt * n, data[: n * size])
+        return "\\".join(str(v) for v in values)
+    if vr in _FLOAT_FORMATS:
+        fmt = _FLOAT_FORMATS[vr]
+        size = struct.calcsize(fmt)
+        n = len(data) // size
+        values = struct.unpack(("<" if little else ">") + fmt * n, data[: n * size])
+        return "\\".join(format_float(v, single=fmt == "f") for v in values)
+    if vr == "SQ":
+        return ""
+    # OB, OW, UN and anything unknown: the bytes as text, NUL padding removed.
+    return decode_bytes(data, list(charset), set()).rstrip("\x00")
+
+
+def _strip_text(text: str, vr: str) -> str:
+    parts = [text] if vr in SINGLE_TEXT_VRS else text.split("\\")
+    if vr in TRAILING_ONLY_VRS:
+        parts = [p.rstrip(" \x00") for p in parts]
+    else:
+        parts = [p.strip(" \x00") for p in parts]
+    return "\\".join(parts)
+
+
+def _value_to_string(value: Any, vr: str, charset: Seq[str]) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Sequence):
+        return ""
+    if isinstance(value, bytes | bytearray):
+        return _bytes_to_string(bytes(value), vr, charset, True)
+    values = list(value) if isinstance(value, MultiValue | list | tuple) else [value]
+    return "\\".join(_one_value_to_string(v, vr) for v in values)
+
+
+def _one_value_to_string(v: Any, vr: str) -> str:
+    if vr == "AT":
+        return f"{int(v):08X}"
+    if isinstance(v, float) and vr in _FLOAT_FORMATS:
+        return format_float(v, single=vr in ("FL", "OF"))
+    if vr in TEXT_VRS:
+        return _strip_text(str(v), vr)
+    return str(v)
+
+
+def format_float(v: float, *, single: bool) -> str:
+    """Shortest text that reads back as the same float; ``30.0`` is printed ``30`` (spec §8.4)."""
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "Infinity" if v > 0 else "-Infinity"
+    text = str(np.float32(v)) if single else repr(v)
+    return text[:-2] if text.endswith(".0") else text
+
+
+# ---------------------------------------------------------------------------------------------
+# writing
+
+
+def encode_text(text: str, charset: Seq[str]) -> bytes:
+    return encode_string(text, list(charset))
+
+
+def encode_value(vr: str, text: str, charset: Seq[str], little: bool) -> bytes:
+    """The value bytes dcm4che2's ``putString(tag, vr, text)`` produces, padded to even length."""
+    if vr in UNASSIGNABLE_VRS:
+        raise EvaluationError(f"Unexpected vr: {vr}")
+    if vr in TEXT_VRS:
+        data = encode_text(text, charset) if vr in CHARSET_VRS else text.encode("latin-1", "replace")
+        return _pad(data, b"\x00" if vr == "UI" else b" ")
+    if vr in BYTES_VRS:
+        return _pad(text.encode("utf-8"), b"\x00")
+    endian = "<" if little else ">"
+    values = text.split("\\")
+    if vr == "AT":
+        out = b""
+        for v in values:
+            tag = _parse_at(v)
+            out += struct.pack(endian + "HH", tag >> 16, tag & 0xFFFF)
+        return out
+    if vr in _INT_RANGES:
+        bits, signed = _INT_RANGES[vr]
+        fmt = _INT_FORMATS[vr]
+        return b"".join(struct.pack(endian + fmt, _wrap(_parse_int(v, vr), bits, signed)) for v in values)
+    if vr in _FLOAT_FORMATS:
+        fmt = _FLOAT_FORMATS[vr]
+        if vr == "OF":  # parsed as one float (spec §6.5)
+            values = [text]
+        return b"".join(struct.pack(endian + fmt, _parse_float(v, vr)) for v in values)
+    raise EvaluationError(f"Unexpected vr: {vr}")
+
+
+def _pad(data: bytes, pad: bytes) -> bytes:
+    return data + pad if len(data) % 2 else data
+
+
+def _parse_int(text: str, vr: str) -> int:
+    body = text.strip()
+    digits = body[1:] if body[:1] in "+-" else body
+    if not (digits.isascii() and digits.isdigit()):
+        raise EvaluationError(f"Cannot store '{text}' in a {vr} element: not an integer")
+    return int(body)
+
+
+def _wrap(n: int, bits: int, signed: bool) -> int:
+    """Keep the low bits, as Java's narrowing conversion does (US 1234567 → 54919)."""
+    n &= (1 << bits) - 1
+    if signed and n >= 1 << (bits - 1):
+        n -= 1 << bits
+    return n
+
+
+def _parse_float(text: str, vr: str) -> float:
+    body = text.strip()
+    if body[-1:] in ("f", "F", "d", "D"):  # Java's Double.parseDouble accepts a type suffix
+        body = body[:-1]
+    try:
+        return float(body)
+    except ValueError:
+        raise EvaluationError(f"Cannot store '{text}' in a {vr} element: not a number") from None
+
+
+def _parse_at(text: str) -> int:
+    body = text.strip()
+    if len(body) != 8:
+        raise EvaluationError(f"Cannot store '{text}' in an AT element: expected 8 hex digits")
+    try:
+        return int(body, 16)
+    except ValueError:
+        raise EvaluationError(f"Cannot store '{text}' in an AT element: expected 8 hex digits") from None
+
+
+def raw_element(tag: int, vr: str, data: bytes, *, implicit: bool, little: bool) -> RawDataElement:
+    return RawDataElement(Tag(tag), vr, len(data), data, 0, implicit, little)
+
+
+def new_sequence_element(tag: int) -> DataElement:
+    return DataElement(Tag(tag), "SQ", Sequence())
+
+
+def new_item(parent: Dataset) -> Dataset:
+    """An empty item encoded like its parent, so pydicom can write raw elements as they are."""
+    item = Dataset()
+    implicit, little = parent.original_encoding
+    item.set_original_encoding(implicit, little, parent.original_character_set)
+    return item
+
+
+def tag_text(tag: int | BaseTag) -> str:
+    t = int(tag)
+    return f"({t >> 16:04X},{t & 0xFFFF:04X})"

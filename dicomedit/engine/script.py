@@ -1,0 +1,210 @@
+"""``compile``: a checked script, its tag paths compiled once, ready to run on many objects."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from pydicom.dataset import Dataset
+
+from ..check import check
+from ..diagnostics import Diagnostic, render_text
+from ..errors import ScriptError
+from ..functions import builtins as _builtins  # noqa: F401  (registers the implementations)
+from ..syntax import ast
+from ..syntax.parser import parse
+from .context import RunContext
+from .dicomobject import DicomObject, sync_file_meta
+from .env import Env
+from .errors import EvaluationError, Rejected
+from .interpreter import Interpreter
+from .outcome import Outcome, Status
+from .tagpath import CompiledPath, compile_path
+
+
+def _all_paths(script: ast.Script) -> list[ast.TagPath]:
+    found: list[ast.TagPath] = []
+
+    def expr(e: ast.Expr) -> None:
+        for sub in ast.iter_exprs(e):
+            if isinstance(sub, ast.TagPath):
+                found.append(sub)
+
+    def condition(c: ast.Condition) -> None:
+        if isinstance(c, ast.Comparison):
+            expr(c.left)
+            expr(c.right)
+        else:
+            expr(c)
+
+    for st in ast.iter_statements(script.statements):
+        if isinstance(st, ast.Assign | ast.AssignIfExists):
+            found.append(st.target)
+            expr(st.value)
+        elif isinstance(st, ast.Delete):
+            found.append(st.target)
+        elif isinstance(st, ast.Initialize):
+            expr(st.value)
+        elif isinstance(st, ast.CallStatement):
+            expr(st.call)
+        elif isinstance(st, ast.Echo) and st.value is not None:
+            expr(st.value)
+        elif isinstance(st, ast.Ternary):
+            condition(st.condition)
+        elif isinstance(st, ast.If):
+            for branch in st.branches:
+                condition(branch.condition)
+    return found
+
+
+def external_variables(script: ast.Script) -> frozenset[str]:
+    """Names XNAT sets from the host: read in value position before any assignment (spec §4.3).
+
+    Like XNAT's discovery, this does not look inside function arguments; ``describe`` with
+    ``hidden``/``const``/``immutable`` also registers a name.
+    """
+    assigned: set[str] = set()
+    external: set[str] = set()
+
+    def reads(e: ast.Expr) -> None:
+        if isinstance(e, ast.Variable):
+            if e.name not in assigned:
+                external.add(e.name)
+        elif isinstance(e, ast.ListLiteral):
+            for item in e.items:
+                reads(item)
+
+    def condition(c: ast.Condition) -> None:
+        if isinstance(c, ast.Comparison):
+            reads(c.left)
+            reads(c.right)
+
+    for st in ast.iter_statements(script.statements):
+        if isinstance(st, ast.Assign | ast.AssignIfExists | ast.Echo):
+            if st.value is not None:
+                reads(st.value)
+        elif isinstance(st, ast.Initialize):
+            reads(st.value)
+            assigned.add(st.name)
+        elif isinstance(st, ast.Ternary):
+            condition(st.condition)
+        elif isinstance(st, ast.If):
+            for branch in st.branches:
+                condition(branch.condition)
+        elif isinstance(st, ast.Describe) and st.kind != "text":
+            external.add(st.name)
+    return frozenset(external)
+
+
+@dataclass(slots=True)
+class CompiledScript:
+    """A script ready to run.  Thread-safe: ``apply`` keeps no state between objects."""
+
+    script: ast.Script
+    diagnostics: tuple[Diagnostic, ...] = ()
+    paths: dict[ast.TagPath, CompiledPath] = field(default_factory=dict)
+    external: frozenset[str] = frozenset()
+    _string_paths: dict[str, CompiledPath | None] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def path(self) -> str | None:
+        return self.script.path
+
+    def path_from_string(self, text: str) -> CompiledPath | None:
+        """A DE6 tag path written in a string argument, e.g. ``"*/(0010,0030)"`` (spec §7)."""
+        with self._lock:
+            if text not in self._string_paths:
+                self._string_paths[text] = parse_path_string(text)
+            return self._string_paths[text]
+
+    def apply(
+        self,
+        dataset: Dataset,
+        variables: Mapping[str, str | None] | None = None,
+        *,
+        in_place: bool = False,
+        run: RunContext | None = None,
+    ) -> Outcome:
+        """Run the script on ``dataset`` as XNAT would.
+
+        ``variables`` are the host variables (``project``, ``subject``, ``session`` and any
+        other).  The input is not modified unless ``in_place`` is set; with ``in_place`` an
+        ERROR or REJECTED outcome may leave it partly edited (XNAT works on a copy, so callers
+        that need the original should not use ``in_place``).  ``run`` carries what lives for a
+        whole batch (UID maps, lookup tables, network permission); a fresh one is used if None.
+        """
+        target = dataset if in_place else copy.deepcopy(dataset)
+        obj = DicomObject(target)
+        env = Env(obj, run if run is not None else RunContext(), self.path_from_string)
+        interpreter = Interpreter(self.paths, self.external, env, variables or {})
+        try:
+            interpreter.execute(self.script.statements)
+            sync_file_meta(obj)
+        except Rejected as e:
+            return self._outcome(Status.REJECTED, env, message=e.message, line=interpreter.line)
+        except EvaluationError as e:
+            return self._outcome(
+                Status.ERROR, env, message=e.message, tag_path=e.tag_path, line=interpreter.line
+            )
+        except Exception as e:  # malformed data pydicom cannot decode, and the like
+            return self._outcome(
+                Status.ERROR,
+                env,
+                message=f"unexpected failure: {type(e).__name__}: {e}",
+                line=interpreter.line,
+            )
+        status = Status.MODIFIED if obj.modified else Status.UNCHANGED
+        return self._outcome(status, env, dataset=target)
+
+    @staticmethod
+    def _outcome(
+        status: Status,
+        env: Env,
+        *,
+        dataset: Dataset | None = None,
+        message: str | None = None,
+        tag_path: str | None = None,
+        line: int | None = None,
+    ) -> Outcome:
+        warnings = [*env.warnings, *(f"note: {n}" for n in env.obj.notes)]
+        return Outcome(status, dataset, message, tag_path, line, tuple(warnings), tuple(env.echoed))
+
+
+def parse_path_string(text: str) -> CompiledPath | None:
+    parsed = parse(f"-{text}\n")
+    statements = parsed.script.statements
+    if parsed.diagnostics and any(d.is_error for d in parsed.diagnostics):
+        return None
+    if len(statements) != 1 or not isinstance(statements[0], ast.Delete):
+        return None
+    return compile_path(statements[0].target)
+
+
+def compile(source: str | ast.Script, path: str | None = None, *, strict: bool = True) -> CompiledScript:
+    """Check ``source`` and prepare it to run; raise ``ScriptError`` if it has errors.
+
+    With ``strict=False`` only syntax errors are refused: problems that XNAT discovers while
+    running (a wildcard ``:=`` target, an unknown function…) become ERROR outcomes with XNAT's
+    message, which is what an offline copy of XNAT must reproduce.  An ``ast.Script`` is taken
+    as already checked.
+    """
+    if isinstance(source, ast.Script):
+        script = source
+        diagnostics: tuple[Diagnostic, ...] = ()
+    else:
+        if strict:
+            result = check(source, path)
+            script, diagnostics, errors = result.script, result.diagnostics, result.errors
+        else:
+            parsed = parse(source, path)
+            script, diagnostics = parsed.script, parsed.diagnostics
+            errors = tuple(d for d in diagnostics if d.is_error)
+        if errors:
+            shown = render_text(errors, {path or "<script>": source} if path else None, show_source=False)
+            where = path or "the script"
+            raise ScriptError(f"{where} has {len(errors)} error(s):\n{shown}", errors)
+    paths = {p: compile_path(p) for p in _all_paths(script)}
+    return CompiledScript(script, diagnostics, paths, external_variables(script))

@@ -1,0 +1,50 @@
+"""UID generation exactly as XNAT's DicomEdit produces it (spec §10, §7 ``newUID``/``mapUID``).
+
+``hash_uid`` is byte-identical to DicomEdit's ``hashUID``: a name-based (version 5) UUID built
+from the SHA-1 of the value's UTF-8 bytes **with no namespace**, printed as ``2.25.<decimal>``.
+Python's ``uuid.uuid5`` cannot be used because it always prepends a namespace.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+
+UUID_ROOT = "2.25"
+
+# A DICOM UID: components separated by dots, no leading zeros (PS3.5 §9.1).
+_UID = re.compile(r"[0-2](\.(0|[1-9][0-9]*))*")
+_MAX_PREFIX = 24  # dcm4che's createUID(root) leaves room for 39 UUID digits in 64 characters
+
+
+class UIDError(ValueError):
+    """A UID prefix that dcm4che would refuse."""
+
+
+def hash_uid(value: str) -> str:
+    """``hashUID``: deterministic, no salt; the same input gives the same UID in every run."""
+    digest = bytearray(hashlib.sha1(value.encode("utf-8")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    return f"{UUID_ROOT}.{int.from_bytes(digest, 'big')}"
+
+
+def new_uid() -> str:
+    """``newUID``: ``2.25.`` + a random (version 4) UUID read as an unsigned integer."""
+    return f"{UUID_ROOT}.{uuid.uuid4().int}"
+
+
+def check_prefix(prefix: str) -> None:
+    """Refuse what dcm4che's ``createUID(root)`` refuses: not a UID, too long, trailing dot."""
+    if len(prefix) > _MAX_PREFIX or not _UID.fullmatch(prefix):
+        raise UIDError(
+            f"Invalid UID prefix {prefix!r}: it must be a valid UID of at most {_MAX_PREFIX} characters "
+            "without a trailing dot"
+        )
+
+
+def prefixed_uid(prefix: str) -> str:
+    """A random UID under ``prefix`` (``mapUID``, ``mapReferencedUIDs``)."""
+    check_prefix(prefix)
+    return f"{prefix}.{uuid.uuid4().int}"
