@@ -16,6 +16,12 @@ from .. import __version__
 COMMANDS: dict[str, str] = {
     "check": "script_commands:check_command",
     "fmt": "script_commands:fmt_command",
+    "publish": "xnat_commands:publish_command",
+    "pull": "xnat_commands:pull_command",
+    "status": "xnat_commands:status_command",
+    "enable": "xnat_commands:enable_command",
+    "disable": "xnat_commands:disable_command",
+    "nifti": "xnat_commands:nifti_group",
 }
 
 

@@ -100,7 +100,9 @@ class FakeXNAT(Seeder):
             ctx.load_cert_chain(str(self._certfile), str(self._keyfile) if self._keyfile else None)
             server.socket = ctx.wrap_socket(server.socket, server_side=True)
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="fake-xnat", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-xnat", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -127,26 +129,6 @@ class FakeXNAT(Seeder):
             user = User(name, password, admin=admin)
             self.users[name] = user
             return user
-
-    def add_project(
-        self,
-        project_id: str,
-        *,
-        owners: Iterable[str] = (),
-        members: Iterable[str] = (),
-        name: str = "",
-        secondary_id: str = "",
-    ) -> Project:
-        with self.lock:
-            project = Project(
-                project_id,
-                name=name or project_id,
-                secondary_id=secondary_id or project_id,
-                owners=set(owners),
-                members=set(members),
-            )
-            self.projects[project_id] = project
-            return project
 
     def issue_token(self, user: str) -> tuple[str, str]:
         """An alias token (alias, secret) usable as Basic credentials, as ``/data/services/tokens``."""
@@ -181,12 +163,6 @@ class FakeXNAT(Seeder):
             ]
 
     # -- container and event service -------------------------------------------------------
-    def next_id(self, kind: str, start: int = 1) -> int:
-        with self.lock:
-            value = self._ids.get(kind, start - 1) + 1
-            self._ids[kind] = value
-            return value
-
     def add_command(self, name: str, image: str, wrappers: Iterable[str], *, version: str = "1.0") -> Command:
         with self.lock:
             command = Command(
@@ -256,6 +232,8 @@ class FakeXNAT(Seeder):
                 return tomcat_error(self.knobs.fail_status), None
         if request.path == _LOGIN_PAGE and request.method in ("GET", "HEAD"):
             return Response(200, _LOGIN_HTML.encode(), "text/html;charset=UTF-8"), None
+        if self.knobs.login_redirect:
+            return Response(302, b"", None, {"Location": _LOGIN_PAGE}), None
         user, failure, new_cookie = self.authenticate(request)
         if failure is not None:
             return failure, None

@@ -223,6 +223,9 @@ class Knobs:
     wrong_digest: file lists report a wrong MD5.
     unknown_experiment_500: ``/data/experiments/{unknown}/scans/.../files`` answers 500 (spec §8.6).
     zip_extra_entries: extra (name, bytes) entries appended to every zip (e.g. ``../evil``).
+    zip_link_entries: extra (name, target) symbolic-link entries appended to every zip.
+    login_redirect: answer every request with 302 to the login page, as a server behind a
+    single-sign-on proxy or one that takes the client for a browser does.
     """
 
     read_lag_reads: int = 0
@@ -239,6 +242,8 @@ class Knobs:
     wrong_digest: bool = False
     unknown_experiment_500: bool = True
     zip_extra_entries: list[tuple[str, bytes]] = field(default_factory=list)
+    zip_link_entries: list[tuple[str, str]] = field(default_factory=list)
+    login_redirect: bool = False
 
 
 def new_session_id() -> str:

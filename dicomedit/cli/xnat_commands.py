@@ -1,0 +1,434 @@
+"""``publish``, ``pull``, ``status``, ``enable``, ``disable``, ``nifti``, ``fetch`` and ``audit``.
+
+Thin: parse options, build a client, call :mod:`dicomedit.xnat`, print.  Every ``XNATError``
+becomes one message on standard error and an exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ..diagnostics import Diagnostic, render_text
+from ..errors import ScriptError
+from ..xnat import (
+    ClientSettings,
+    CredentialsError,
+    PollPolicy,
+    Scope,
+    XNATClient,
+    XNATError,
+    publish,
+    read_status,
+    resolve_credentials,
+    set_enabled,
+)
+from ..xnat.anonymize import AnonymizeAPI
+from ..xnat.events import NiftiChange, NiftiStatus, nifti_disable, nifti_enable, nifti_remove, nifti_status
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    url: str | None
+    user: str | None
+    ca_bundle: str | None
+    insecure: bool
+    timeout: float
+    jsession: bool
+
+
+def connection_options(f: F) -> F:
+    """--url, --user, TLS and timeout options shared by every XNAT command."""
+    options = [
+        click.option("--url", help="XNAT base URL, e.g. https://xnat.example.org (or set XNAT_URL)."),
+        click.option(
+            "--user",
+            help="XNAT user or alias token (or set XNAT_USER). Password: XNAT_PASSWORD, "
+            "~/.netrc, or a prompt.",
+        ),
+        click.option(
+            "--ca-bundle",
+            type=click.Path(exists=True, dir_okay=False),
+            help="PEM file of the certificate authority that signed the server's certificate.",
+        ),
+        click.option(
+            "--insecure", is_flag=True, help="Do not verify the TLS certificate (unsafe; warns loudly)."
+        ),
+        click.option(
+            "--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait for each answer."
+        ),
+        click.option(
+            "--jsession",
+            is_flag=True,
+            help="Log in once (POST /data/JSESSION) and send only the session cookie afterwards.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _connection(kwargs: dict[str, Any]) -> Connection:
+    return Connection(
+        kwargs.pop("url"),
+        kwargs.pop("user"),
+        kwargs.pop("ca_bundle"),
+        kwargs.pop("insecure"),
+        kwargs.pop("timeout"),
+        kwargs.pop("jsession"),
+    )
+
+
+def _prompt(question: str) -> str:
+    if not sys.stdin.isatty():
+        return ""
+    value: str = click.prompt(question, hide_input=True, default="", show_default=False)
+    return value
+
+
+@contextmanager
+def connect(conn: Connection) -> Iterator[XNATClient]:
+    credentials = resolve_credentials(conn.url, conn.user, prompt=_prompt)
+    if conn.insecure and conn.ca_bundle:
+        raise click.UsageError("--insecure and --ca-bundle contradict each other: give one")
+    if conn.insecure:
+        click.secho(
+            "WARNING: --insecure: the server's TLS certificate is NOT verified. Anyone on the network "
+            "path can read the password and the data. Use --ca-bundle instead.",
+            fg="red",
+            bold=True,
+            err=True,
+        )
+    verify: bool | str = False if conn.insecure else (conn.ca_bundle or True)
+    settings = ClientSettings(verify=verify, read_timeout=conn.timeout, use_jsession=conn.jsession)
+    with XNATClient(credentials, settings) as client:
+        yield client
+
+
+def handle_errors(exit_code: int = 1) -> Callable[[F], F]:
+    """Turn library errors into a message and an exit code."""
+
+    def decorate(f: F) -> F:
+        @functools.wraps(f)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return f(*args, **kwargs)
+            except CredentialsError as e:
+                click.echo(f"error: {e}", err=True)
+                sys.exit(2)
+            except ScriptError as e:
+                diags = [d for d in e.diagnostics if isinstance(d, Diagnostic)]
+                if diags:
+                    click.echo(render_text(diags, _SOURCES), err=True)
+                click.echo(f"error: {e}", err=True)
+                sys.exit(1)
+            except XNATError as e:
+                click.echo(f"error: {e}", err=True)
+                sys.exit(exit_code)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+_SOURCES: dict[str, str] = {}
+
+
+def read_script_file(path: str) -> str:
+    """UTF-8 as written; other bytes as ISO-8859-1, the way XNAT itself reads an upload."""
+    try:
+        data = Path(path).read_bytes() if path != "-" else sys.stdin.buffer.read()
+    except OSError as e:
+        raise click.ClickException(f"{path}: cannot read the script: {e.strerror or e}") from e
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("iso-8859-1")
+    _SOURCES[path] = text
+    return text
+
+
+def _print_release(client: XNATClient, release_text: str) -> None:
+    click.echo(f"XNAT {client.base_url} (user {client.credentials.user}), release {release_text}")
+
+
+def _warn_override(xnat: str | None, server_release: str) -> None:
+    if xnat:
+        click.secho(
+            f"WARNING: checking against XNAT {xnat} given by --xnat instead of the server's own release "
+            f"({server_release}). If the server cannot run this script, EVERY import will fail and only "
+            "the server log will say so.",
+            fg="red",
+            bold=True,
+            err=True,
+        )
+
+
+# -- publish ---------------------------------------------------------------------------------
+
+
+@click.command("publish")
+@click.argument("script", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option("--project", help="Publish as this project's script instead of the site-wide one.")
+@click.option("--no-enable", is_flag=True, help="Upload, but leave the enabled setting as it is.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option("--xnat", "xnat", metavar="RELEASE", help="Check against this release instead of the server's.")
+@click.option(
+    "--verify-timeout",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait for XNAT to show the new script when reading it back.",
+)
+@connection_options
+@handle_errors()
+def publish_command(
+    script: str,
+    project: str | None,
+    no_enable: bool,
+    dry_run: bool,
+    xnat: str | None,
+    verify_timeout: float,
+    **kwargs: Any,
+) -> None:
+    """Check SCRIPT, upload it to XNAT, enable it and verify it is live.
+
+    Nothing is uploaded when the script has errors, when the server's release cannot run it, or
+    when XNAT already has the same script. If reading back does not show the new script, the
+    previous one is restored and the command fails.
+    """
+    conn = _connection(kwargs)
+    text = read_script_file(script)
+    scope = Scope(project)
+    with connect(conn) as client:
+        report = publish(
+            client,
+            text,
+            scope=scope,
+            path=script,
+            enable=not no_enable,
+            dry_run=dry_run,
+            xnat=xnat,
+            poll=PollPolicy(timeout=verify_timeout),
+        )
+        _print_release(client, report.release.describe())
+        _warn_override(xnat, report.release.describe())
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)
+    if report.diagnostics:
+        click.echo(render_text(list(report.diagnostics), _SOURCES), err=True)
+    click.echo(f"checked {script} against XNAT {report.target}: no errors")
+    if report.diff:
+        click.echo(report.diff)
+    prefix = "dry run: would have " if dry_run else ""
+    if not report.changed:
+        click.echo(f"{scope.label} on XNAT is already identical: nothing uploaded")
+    else:
+        click.echo(f"{prefix}uploaded {scope.label}")
+    if report.enable_changed:
+        click.echo(f"{prefix}enabled {scope.label}")
+    elif not report.enabled_now:
+        click.echo(f"warning: {scope.label} is DISABLED on XNAT (--no-enable): it does not run", err=True)
+    if dry_run:
+        click.echo("dry run: nothing was changed on XNAT")
+    elif report.verified:
+        click.echo(
+            f"verified: XNAT serves {'the new' if report.changed else 'this'} "
+            f"{scope.label.removeprefix('the ')}"
+            f"{' and it is enabled' if report.enabled_now else ''}"
+        )
+
+
+# -- pull ------------------------------------------------------------------------------------
+
+
+@click.command("pull")
+@click.option("--project", help="Read this project's script instead of the site-wide one.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    show_default=True,
+    help="Where to write the script ('-' = standard output).",
+)
+@connection_options
+@handle_errors()
+def pull_command(project: str | None, output: str, **kwargs: Any) -> None:
+    """Download the anonymization script XNAT runs now."""
+    conn = _connection(kwargs)
+    scope = Scope(project)
+    with connect(conn) as client:
+        api = AnonymizeAPI(client)
+        if project is not None:
+            api.ensure_project(project)
+        text = api.read_script(scope)
+        enabled = api.is_enabled(scope)
+    if text is None:
+        click.echo(
+            f"error: {scope.label} is not set or is disabled (XNAT does not show a disabled project script)",
+            err=True,
+        )
+        sys.exit(1)
+    if not enabled:
+        click.echo(f"warning: {scope.label} is DISABLED on XNAT", err=True)
+    data = text if text.endswith("\n") else text + "\n"
+    if output == "-":
+        click.echo(data, nl=False)
+    else:
+        Path(output).write_text(data, encoding="utf-8")
+        click.echo(f"wrote {scope.label} to {output}", err=True)
+
+
+# -- status ----------------------------------------------------------------------------------
+
+
+@click.command("status")
+@click.option("--project", help="Also show this project's script.")
+@click.option(
+    "--compare",
+    "compare",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A local script to compare with the live ones.",
+)
+@connection_options
+@handle_errors()
+def status_command(project: str | None, compare: str | None, **kwargs: Any) -> None:
+    """Show the server's release, its scripts (enabled or not) and its DICOM receivers.
+
+    Exits 1 when something needs attention (a warning below), 0 otherwise.
+    """
+    conn = _connection(kwargs)
+    local = read_script_file(compare) if compare else None
+    with connect(conn) as client:
+        status = read_status(client, project=project, local=local)
+    click.echo(f"XNAT {status.url} (user {status.user})")
+    click.echo(f"  release: {status.release.describe()}")
+    for state in (status.site, status.project):
+        if state is None:
+            continue
+        shown = "not set" if state.script is None else f"{len(state.script.splitlines())} lines"
+        line = f"  {state.scope.label}: {'enabled' if state.enabled else 'DISABLED'}, {shown}"
+        if state.matches_local is not None:
+            line += f", {'same as' if state.matches_local else 'DIFFERENT from'} {compare}"
+        click.echo(line)
+        for d in state.problems:
+            click.echo(f"    error on this release: line {d.span.line}: {d.message}")
+    if status.receivers is not None:
+        click.echo(f"  DICOM receivers: {len(status.receivers)}")
+        for r in status.receivers:
+            flags = [
+                "enabled" if r.enabled else "disabled",
+                "anonymization on" if r.anonymization_enabled else "ANONYMIZATION OFF",
+            ]
+            if r.direct_archive:
+                flags.append("direct archive")
+            click.echo(f"    {r.label} (id {r.id}): {', '.join(flags)}")
+    for w in status.warnings:
+        click.echo(f"warning: {w}", err=True)
+    sys.exit(1 if status.warnings else 0)
+
+
+# -- enable / disable ------------------------------------------------------------------------
+
+
+def _toggle_command(name: str, on: bool) -> click.Command:
+    @click.command(name)
+    @click.option("--project", help="Switch this project's script instead of the site-wide one.")
+    @connection_options
+    @handle_errors()
+    def command(project: str | None, **kwargs: Any) -> None:
+        conn = _connection(kwargs)
+        scope = Scope(project)
+        with connect(conn) as client:
+            report = set_enabled(client, scope, on)
+        state = "enabled" if on else "disabled"
+        if report.before == report.after:
+            click.echo(f"{scope.label} was already {state}: nothing changed")
+        else:
+            click.echo(f"{scope.label} is now {state} (verified)")
+        if not on:
+            click.echo(f"warning: with {scope.label} disabled XNAT does not run it on new data", err=True)
+
+    command.help = (
+        f"{'Enable' if on else 'Disable'} the site-wide anonymization script (or a project's with --project)."
+    )
+    return command
+
+
+enable_command = _toggle_command("enable", True)
+disable_command = _toggle_command("disable", False)
+
+
+# -- nifti -----------------------------------------------------------------------------------
+
+
+@click.group("nifti")
+def nifti_group() -> None:
+    """DICOM-to-NIfTI conversion (dcm2niix on new scans) per project, via the Event Service."""
+
+
+def _print_nifti(status: NiftiStatus) -> None:
+    w = status.wrapper
+    es = {True: "enabled", False: "DISABLED", None: "unknown (not visible to this account)"}
+    click.echo(f"project {status.project}: NIfTI conversion {'ON' if status.active else 'off'}")
+    click.echo(f"  Event Service: {es[status.event_service_enabled]}")
+    click.echo(
+        f"  command {w.command_name} (id {w.command_id}), wrapper {w.wrapper_name} (id {w.wrapper_id})"
+    )
+    click.echo(
+        f"  wrapper enabled for site: {'yes' if status.enabled_for_site else 'no'}, "
+        f"for project: {'yes' if status.enabled_for_project else 'no'}"
+    )
+    if not status.subscriptions:
+        click.echo("  subscription: none")
+    for s in status.subscriptions:
+        click.echo(f"  subscription {s.id} {s.name!r}: {'active' if s.active else 'inactive'}")
+    if len(status.subscriptions) > 1:
+        click.echo(
+            f"warning: {len(status.subscriptions)} subscriptions convert the same scans twice; "
+            "remove the extra ones",
+            err=True,
+        )
+
+
+def _print_change(change: NiftiChange) -> None:
+    if change.actions:
+        for a in change.actions:
+            click.echo(a)
+    else:
+        click.echo("nothing to do: already in that state")
+    _print_nifti(change.after)
+
+
+def _nifti_command(name: str, action: Callable[[XNATClient, str], Any], doc: str) -> click.Command:
+    @nifti_group.command(name)
+    @click.option("--project", required=True, help="Project ID.")
+    @connection_options
+    @handle_errors()
+    def command(project: str, **kwargs: Any) -> None:
+        conn = _connection(kwargs)
+        with connect(conn) as client:
+            result = action(client, project)
+        if isinstance(result, NiftiChange):
+            _print_change(result)
+        else:
+            _print_nifti(result)
+
+    command.help = doc
+    return command
+
+
+_nifti_command("status", nifti_status, "Show whether new scans of the project are converted to NIfTI.")
+_nifti_command("enable", nifti_enable, "Convert new DICOM scans of the project to NIfTI (idempotent).")
+_nifti_command("disable", nifti_disable, "Stop converting (the subscription is kept, inactive).")
+_nifti_command("remove", nifti_remove, "Delete this tool's NIfTI subscription of the project.")
