@@ -1,0 +1,237 @@
+"""``status``, ``pull``, ``enable``, ``disable`` and ``nifti`` against the fake XNAT (issue 4 items 4-5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from dicomedit.cli import main
+from dicomedit.testing.fake_xnat import DEFAULT_SCRIPT, FakeXNAT
+from dicomedit.xnat import Credentials, EventServiceDisabledError, XNATClient
+from dicomedit.xnat.events import ACTION_PROVIDER, DICOM_PAYLOAD_FILTER, SCAN_EVENT, nifti_enable
+
+pytest_plugins = ["dicomedit.testing.fake_xnat.fixture"]
+
+SCRIPTS = Path(__file__).parent / "fixtures" / "xnat" / "scripts"
+
+
+def run(fake: FakeXNAT, *args: str, user: str = "admin", password: str = "admin") -> Result:
+    env = {"XNAT_URL": fake.url, "XNAT_USER": user, "XNAT_PASSWORD": password, "HOME": str(SCRIPTS)}
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+# -- status ------------------------------------------------------------------------------------
+
+
+def test_status_shows_release_scripts_and_receivers(fake_xnat: FakeXNAT) -> None:
+    fake_xnat.add_receiver("XNAT", 8104)
+    fake_xnat.add_project("P")
+    result = run(fake_xnat, "status", "--project", "P", "--compare", str(SCRIPTS / "site.das"))
+    assert result.exit_code == 0, result.output
+    assert "release: 1.9.2.1" in result.output
+    assert "the site-wide script: enabled, 10 lines, DIFFERENT from" in result.output
+    assert "the script of project P: DISABLED, not set" in result.output
+    assert "XNAT:8104 (id 1): enabled, anonymization on" in result.output
+
+
+def test_status_flags_a_receiver_without_anonymization(fake_xnat: FakeXNAT) -> None:
+    fake_xnat.add_receiver("RAW", 8105, anonymizationEnabled=False)
+    result = run(fake_xnat, "status")
+    assert result.exit_code == 1
+    assert "RAW:8105 (id 1): enabled, ANONYMIZATION OFF" in result.output
+    assert "archived WITHOUT the site and project scripts" in result.output
+
+
+def test_status_reports_a_live_script_the_release_cannot_run(fake_xnat: FakeXNAT) -> None:
+    fake_xnat.knobs.release = "1.8.9"
+    fake_xnat.site_script = (SCRIPTS / "lists.das").read_text()
+    result = run(fake_xnat, "status")
+    assert result.exit_code == 1
+    assert "error on this release" in result.output
+    assert "every import it runs on fails" in result.output
+
+
+def test_status_reports_a_development_release(fake_xnat: FakeXNAT) -> None:
+    fake_xnat.knobs.release = "1.10.0-RC2-SNAPSHOT"
+    result = run(fake_xnat, "status")
+    assert "1.10.0-RC2-SNAPSHOT (a development build" in result.output
+    assert result.exit_code == 1
+
+
+def test_status_compares_with_a_local_file(fake_xnat: FakeXNAT) -> None:
+    fake_xnat.site_script = (SCRIPTS / "site_crlf.das").read_text()
+    result = run(fake_xnat, "status", "--compare", str(SCRIPTS / "site.das"))
+    assert result.exit_code == 0, result.output
+    assert "same as" in result.output
+
+
+def test_status_for_a_plain_user_who_may_not_list_receivers(fake_xnat: FakeXNAT) -> None:
+    fake_xnat.add_user("bob", "pw")
+    result = run(fake_xnat, "status", user="bob", password="pw")
+    assert "release: 1.9.2.1" in result.output
+
+
+# -- pull --------------------------------------------------------------------------------------
+
+
+def test_pull_writes_the_live_script(fake_xnat: FakeXNAT, tmp_path: Path) -> None:
+    out = tmp_path / "live.das"
+    result = run(fake_xnat, "pull", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_text() == DEFAULT_SCRIPT + "\n"
+
+
+def test_pull_of_a_project_without_script_says_so(fake_xnat: FakeXNAT) -> None:
+    fake_xnat.add_project("P")
+    result = run(fake_xnat, "pull", "--project", "P")
+    assert result.exit_code == 1
+    assert "not set or is disabled" in result.output
+
+
+# -- enable / disable --------------------------------------------------------------------------
+
+
+def test_disable_and_enable_the_site_script_idempotently(fake_xnat: FakeXNAT) -> None:
+    result = run(fake_xnat, "disable")
+    assert result.exit_code == 0, result.output
+    assert fake_xnat.site_enabled is False
+    assert "now disabled (verified)" in result.output
+    again = run(fake_xnat, "disable")
+    assert "already disabled: nothing changed" in again.output
+    puts = fake_xnat.requests_to("/xapi/anonymize/site/enabled", "PUT")
+    assert [r.query for r in puts] == ["enable=false"]
+    assert puts[0].content_type == "application/json"
+    assert run(fake_xnat, "enable").exit_code == 0
+    assert fake_xnat.site_enabled is True
+
+
+def test_enable_a_project_without_a_script_explains(fake_xnat: FakeXNAT) -> None:
+    fake_xnat.add_project("P")
+    result = run(fake_xnat, "enable", "--project", "P")
+    assert result.exit_code == 1
+    assert "has no anonymization script to enable" in result.output
+    assert "dicomedit publish SCRIPT --project P" in result.output
+
+
+def test_disable_a_project_script_by_its_owner(fake_xnat: FakeXNAT) -> None:
+    fake_xnat.add_user("alice", "pw")
+    project = fake_xnat.add_project("P", owners=["alice"])
+    project.script, project.script_enabled = 'version "6.3"\n', True
+    result = run(fake_xnat, "disable", "--project", "P", user="alice", password="pw")
+    assert result.exit_code == 0, result.output
+    assert project.script_enabled is False
+
+
+# -- nifti -------------------------------------------------------------------------------------
+
+
+def nifti_setup(fake: FakeXNAT) -> None:
+    fake.knobs.event_service_enabled = True
+    fake.add_user("alice", "pw")
+    fake.add_project("P", owners=["alice"])
+
+
+def test_nifti_enable_uses_the_wrapper_id_and_is_idempotent(fake_xnat: FakeXNAT) -> None:
+    nifti_setup(fake_xnat)
+    result = run(fake_xnat, "nifti", "enable", "--project", "P", user="alice", password="pw")
+    assert result.exit_code == 0, result.output
+    assert "NIfTI conversion ON" in result.output
+    (sub,) = fake_xnat.event_subscriptions.values()
+    assert sub.action_key == f"{ACTION_PROVIDER}:3"  # wrapper 3 of command 2
+    assert (sub.event_type, sub.status, sub.project_ids) == (SCAN_EVENT, "CREATED", ["P"])
+    assert sub.payload_filter == DICOM_PAYLOAD_FILTER and sub.active
+    again = run(fake_xnat, "nifti", "enable", "--project", "P", user="alice", password="pw")
+    assert again.exit_code == 0
+    assert "nothing to do" in again.output
+    assert len(fake_xnat.event_subscriptions) == 1
+
+
+def test_nifti_disable_then_enable_reactivates_the_same_subscription(fake_xnat: FakeXNAT) -> None:
+    nifti_setup(fake_xnat)
+    run(fake_xnat, "nifti", "enable", "--project", "P")
+    result = run(fake_xnat, "nifti", "disable", "--project", "P")
+    assert result.exit_code == 0, result.output
+    (sub,) = fake_xnat.event_subscriptions.values()
+    assert not sub.active
+    assert "deactivated subscription" in result.output
+    assert "nothing to do" in run(fake_xnat, "nifti", "disable", "--project", "P").output
+    run(fake_xnat, "nifti", "enable", "--project", "P")
+    assert list(fake_xnat.event_subscriptions.values()) == [sub] and sub.active
+
+
+def test_nifti_leaves_foreign_subscriptions_alone(fake_xnat: FakeXNAT) -> None:
+    nifti_setup(fake_xnat)
+    other = fake_xnat.add_command("other", "x/other:1", ["other-scan"]).wrappers[0]
+    other.projects_enabled.add("P")
+    with XNATClient(Credentials(fake_xnat.url, "admin", "admin")) as c:
+        # Same name as ours but another action: must not be taken for ours.
+        c.request(
+            "POST",
+            "/xapi/projects/P/events/subscription",
+            what="subscribe",
+            expect=(201,),
+            content_type="application/json",
+            data=(
+                b'{"name": "DICOM to NIfTI (dicomedit)", "active": true, "action-key": "'
+                + f"{ACTION_PROVIDER}:{other.id}".encode()
+                + b'", "event-filter": {"event-type": "'
+                + SCAN_EVENT.encode()
+                + b'", "project-ids": ["P"], "status": "CREATED"}}'
+            ),
+        )
+    run(fake_xnat, "nifti", "enable", "--project", "P")
+    assert len(fake_xnat.event_subscriptions) == 2
+    run(fake_xnat, "nifti", "remove", "--project", "P")
+    (left,) = fake_xnat.event_subscriptions.values()
+    assert left.action_key.endswith(f":{other.id}")
+
+
+def test_nifti_remove_deletes_ours(fake_xnat: FakeXNAT) -> None:
+    nifti_setup(fake_xnat)
+    run(fake_xnat, "nifti", "enable", "--project", "P")
+    result = run(fake_xnat, "nifti", "remove", "--project", "P")
+    assert result.exit_code == 0, result.output
+    assert fake_xnat.event_subscriptions == {}
+    assert "subscription: none" in result.output
+
+
+def test_nifti_with_the_event_service_disabled_is_reported(fake_xnat: FakeXNAT) -> None:
+    nifti_setup(fake_xnat)
+    fake_xnat.knobs.event_service_enabled = False
+    result = run(fake_xnat, "nifti", "enable", "--project", "P")
+    assert result.exit_code == 1
+    assert "Event Service" in result.output and "switched off" in result.output
+    assert fake_xnat.event_subscriptions == {}
+
+
+def test_nifti_405_from_the_server_is_understood(fake_xnat: FakeXNAT) -> None:
+    # When the preference cannot be read first, the 405 itself must still be explained.
+    nifti_setup(fake_xnat)
+    fake_xnat.knobs.event_service_enabled = False
+    with (
+        XNATClient(Credentials(fake_xnat.url, "admin", "admin")) as c,
+        pytest.raises(EventServiceDisabledError) as e,
+    ):
+        c.request(
+            "POST",
+            "/xapi/projects/P/events/subscription",
+            what="create the subscription",
+            data=b"{}",
+            content_type="application/json",
+            expect=(201,),
+        )
+    assert e.value.status == 405
+    assert "switched off" in str(e.value)
+
+
+def test_nifti_status_of_a_project(fake_xnat: FakeXNAT) -> None:
+    nifti_setup(fake_xnat)
+    result = run(fake_xnat, "nifti", "status", "--project", "P")
+    assert result.exit_code == 0, result.output
+    assert "NIfTI conversion off" in result.output
+    assert "command dcm2niix (id 2), wrapper dcm2niix-scan (id 3)" in result.output
+    with XNATClient(Credentials(fake_xnat.url, "admin", "admin")) as c:
+        change = nifti_enable(c, "P")
+    assert change.after.active and change.after.enabled_for_project
