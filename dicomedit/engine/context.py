@@ -8,8 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..errors import DicomEditError
-
-NEWEST_XNAT = (1, 10, 1)
+from ..releases import Release, behaves_like_newer
 
 
 class LookupTableError(DicomEditError):
@@ -31,16 +30,6 @@ def parse_lookup_table(text: str) -> dict[str, dict[str, str]]:
     return tables
 
 
-def parse_release(text: str | None) -> tuple[int, ...]:
-    """``"1.8.6"`` → ``(1, 8, 6)``; None means the newest behaviour."""
-    if text is None:
-        return NEWEST_XNAT
-    try:
-        return tuple(int(part) for part in text.split("."))
-    except ValueError:
-        raise DicomEditError(f"invalid XNAT release {text!r}: expected numbers such as 1.8.10") from None
-
-
 @dataclass(slots=True)
 class RunContext:
     """Everything that is shared by all the objects of one run.
@@ -56,9 +45,10 @@ class RunContext:
     * ``reject_enabled``: when False, ``reject[]`` only adds a warning (as XNAT does when it
       re-runs scripts on archived data).
     * ``echo``: called with each line printed by ``echo`` (the lines are also in the Outcome).
-    * ``xnat``: the XNAT release to behave like, e.g. ``"1.8.6"``; None means the newest
-      (release-dependent behaviour: item deletion before 1.8.7, ``normalizeString`` on UN
-      before 1.10, ``retainPrivateTags`` on groups ≥ 0x8000 before 1.10.1).
+    * ``xnat``: the XNAT release to behave like (``releases.parse_release("1.8.6")``); None
+      means the newest.  The behaviours that changed are listed in ``releases.BEHAVIOURS``:
+      item deletion and private creators before 1.8.7, ``normalizeString`` on UN before 1.10,
+      ``retainPrivateTags`` on groups ≥ 0x8000 before 1.10.1.
 
     The maps are guarded by a lock so that one context can serve several threads.
     """
@@ -68,7 +58,7 @@ class RunContext:
     network_timeout: float = 10.0
     reject_enabled: bool = True
     echo: Callable[[str], None] | None = None
-    xnat: str | None = None
+    xnat: Release | None = None
     uid_map: dict[str, str] = field(default_factory=dict)
     referenced_uid_map: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -93,11 +83,9 @@ class RunContext:
     def add_lookup_entries(self, key_type: str, entries: Mapping[str, str]) -> None:
         self.lookup_tables.setdefault(key_type, {}).update(entries)
 
-    def release(self) -> tuple[int, ...]:
-        return parse_release(self.xnat)
-
-    def at_least(self, *version: int) -> bool:
-        return self.release() >= version
+    def newer(self, behaviour: str) -> bool:
+        """Whether this run has the newer form of ``behaviour`` (a ``releases.BEHAVIOURS`` key)."""
+        return behaves_like_newer(behaviour, self.xnat)
 
     def memo(self, table: dict[str, str], key: str, make: Callable[[], str]) -> str:
         with self._lock:

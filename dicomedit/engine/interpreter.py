@@ -104,8 +104,10 @@ class Interpreter:
         return as_string(value)
 
     def _delete(self, target: CompiledPath) -> None:
-        keep = self.env.context.at_least(1, 8, 7)
-        report = ops.delete(self.obj, target, keep_emptied_items=keep)
+        context = self.env.context
+        keep = context.newer("delete-item-keeps-empty-item")
+        creators = context.newer("delete-keeps-private-creators")
+        report = ops.delete(self.obj, target, keep_emptied_items=keep, keep_creators=creators)
         if report.emptied_items and keep:
             self.env.warn(
                 f"line {self.line}: -{target.display} emptied {', '.join(report.emptied_items)} but, as "

@@ -184,16 +184,19 @@ class DeleteReport:
     emptied_items: tuple[str, ...]  # concrete paths of items emptied (and kept, DE-91)
 
 
-def delete(obj: DicomObject, path: CompiledPath, *, keep_emptied_items: bool = True) -> DeleteReport:
+def delete(
+    obj: DicomObject, path: CompiledPath, *, keep_emptied_items: bool = True, keep_creators: bool = True
+) -> DeleteReport:
     """``- TP`` (spec §6.6): whole sequences by match, leaves by prefix match, creators kept.
 
     Deleting ``S[n]`` empties the item but keeps it (XNAT ≥ 1.8.7, DE-91); with
-    ``keep_emptied_items=False`` such items are removed, as XNAT did before 1.8.7.
+    ``keep_emptied_items=False`` such items are removed, and with ``keep_creators=False``
+    matching private creators are deleted too, as XNAT did before 1.8.7.
     """
     tag = path.single_top_level_tag
     if tag is not None:
         # XNAT's fast path for a literal 8-digit pattern: the same result without a walk.
-        if not el.is_private_creator(tag):
+        if not keep_creators or not el.is_private_creator(tag):
             for container in obj.top_level_containers():
                 if tag in container:
                     obj.delete(container, tag)
@@ -213,7 +216,7 @@ def delete(obj: DicomObject, path: CompiledPath, *, keep_emptied_items: bool = T
         return True
 
     for node in walk(obj, roots=path.roots, descend=descend):
-        if node.is_leaf and not node.is_creator and path.prefix_matches(node.path):
+        if node.is_leaf and not (node.is_creator and keep_creators) and path.prefix_matches(node.path):
             doomed.append(node)
     for node in doomed:
         obj.delete(node.container, node.tag)

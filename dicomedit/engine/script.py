@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -141,8 +142,11 @@ class CompiledScript:
         env = Env(obj, run if run is not None else RunContext(), self.path_from_string)
         interpreter = Interpreter(self.paths, self.external, env, variables or {})
         try:
-            interpreter.execute(self.script.statements)
-            sync_file_meta(obj)
+            with warnings.catch_warnings():
+                # pydicom warns about odd data it decodes anyway; outcomes carry what matters
+                warnings.simplefilter("ignore")
+                interpreter.execute(self.script.statements)
+                sync_file_meta(obj)
         except Rejected as e:
             return self._outcome(Status.REJECTED, env, message=e.message, line=interpreter.line)
         except EvaluationError as e:

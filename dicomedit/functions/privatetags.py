@@ -22,7 +22,7 @@ from .registry import implements
 HIGH_GROUP = 0x8000
 
 
-def _delete_private(obj: DicomObject, *, keep_high_groups: bool = False) -> list[tuple[Sequence, Dataset]]:
+def _delete_private(obj: DicomObject) -> list[tuple[Sequence, Dataset]]:
     """Remove every private element, descending only into public sequences (spec §5).
 
     Returns the (sequence, item) pairs of the items that held something before, so a caller can
@@ -32,8 +32,7 @@ def _delete_private(obj: DicomObject, *, keep_high_groups: bool = False) -> list
     items: list[tuple[Sequence, Dataset]] = []
 
     def private(node: Node) -> bool:
-        group = node.tag >> 16
-        return is_private_group(group) and not (keep_high_groups and group >= HIGH_GROUP)
+        return is_private_group(node.tag >> 16)
 
     def descend(node: Node) -> bool:
         if private(node):
@@ -113,7 +112,7 @@ def retain_private_tags(env: Env, args: list[Value]) -> Value:
         if not path.is_private:
             raise EvaluationError("TagPath argument in retainPrivateTags is not private", path.display)
     patterns = paths + [_with_children(p) for p in paths]
-    keep_high = not env.context.at_least(1, 10, 1)
+    high_lost = not env.context.newer("retain-private-high-groups")
     obj = env.obj
     kept: list[_Kept] = []
     creators: dict[tuple[tuple[tuple[int, int], ...], int], _Kept] = {}
@@ -124,17 +123,17 @@ def retain_private_tags(env: Env, args: list[Value]) -> Value:
         )
         if not has_private_step:
             continue
-        if keep_high and node.tag >> 16 >= HIGH_GROUP:
-            high_seen = True
-            continue
         if not any(p.matches(node.path) for p in patterns):
+            continue
+        if high_lost and _in_high_group(node):
+            high_seen = True
             continue
         for record in _creator_records(obj, node):
             creators[(record.location, record.tag)] = record
         if node.is_leaf:
             vr = element_vr(node.element(), node.creator)
             kept.append(_Kept(_location(node), node.tag, vr, _value_bytes(obj, node, vr)))
-    touched = _delete_private(obj, keep_high_groups=keep_high)
+    touched = _delete_private(obj)
     for record in [*sorted(creators.values(), key=lambda r: (r.location, r.tag)), *kept]:
         _write_back(obj, record)
     for seq, item in touched:
@@ -145,9 +144,15 @@ def retain_private_tags(env: Env, args: list[Value]) -> Value:
                 obj.modified = True
     if high_seen:
         env.warn(
-            "retainPrivateTags left private groups 8000-FFFF untouched, as XNAT did before 1.10.1 (DE-125)"
+            "retainPrivateTags removed retained elements of private groups 8000-FFFF, as XNAT did before "
+            "1.10.1 (DE-125)"
         )
     return VOID
+
+
+def _in_high_group(node: Node) -> bool:
+    tags = [t for _, t, _ in node.ancestors] + [node.tag]
+    return any(is_private_group(t >> 16) and t >> 16 >= HIGH_GROUP for t in tags)
 
 
 def _write_back(obj: DicomObject, record: _Kept) -> None:

@@ -128,7 +128,7 @@ def normalize_string(env: Env, args: list[Value]) -> Value:
     arg = args[0]
     if (
         isinstance(arg, PathArg)
-        and not env.context.at_least(1, 10)
+        and not env.context.newer("normalize-string-decodes-un")
         and ops.element_vr(env.obj, arg.path) == "UN"
     ):
         env.warn(

@@ -17,9 +17,10 @@ from .registry import implements
 
 @implements("removeTags")
 def remove_tags(env: Env, args: list[Value]) -> Value:
-    keep = env.context.at_least(1, 8, 7)
+    keep = env.context.newer("delete-item-keeps-empty-item")
+    keep_creators = env.context.newer("delete-keeps-private-creators")
     for path in env.tag_paths(args, "removeTags"):
-        report = ops.delete(env.obj, path, keep_emptied_items=keep)
+        report = ops.delete(env.obj, path, keep_emptied_items=keep, keep_creators=keep_creators)
         if report.emptied_items and keep:
             env.warn(
                 f"removeTags[{path.display}] emptied {', '.join(report.emptied_items)} but, as XNAT does, "

@@ -1,0 +1,262 @@
+"""Reading and writing DICOM files, and running a script over files and directories.
+
+* ``read_dicom``: a Part 10 file, or a bare dataset without preamble; anything else, and
+  truncated files, give a ``DicomReadError`` that says what is wrong (never a traceback).
+* ``write_dicom``: written as XNAT writes (spec §8.3): group 0002 completed and re-synchronised,
+  the transfer syntax kept (Explicit VR Little Endian when absent or after ``alterPixels``),
+  through a temporary file in the target directory renamed into place, so no partial file is
+  ever left.
+* ``find_inputs`` and ``process_file``: the batch behind ``dicomedit apply``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import os
+import tempfile
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pydicom
+from pydicom.dataelem import RawDataElement
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.errors import InvalidDicomError
+from pydicom.uid import ExplicitVRLittleEndian
+
+from .engine import CompiledScript, Outcome, RunContext, Status
+from .engine.dicomobject import DicomObject, sync_file_meta
+from .errors import DicomEditError
+
+UNDEFINED_LENGTH = 0xFFFFFFFF
+
+
+class DicomReadError(DicomEditError):
+    """A file that cannot be used as DICOM input; ``not_dicom`` means it is some other file."""
+
+    def __init__(self, path: str | os.PathLike[str], reason: str, *, not_dicom: bool = False) -> None:
+        super().__init__(f"{os.fspath(path)}: {reason}")
+        self.path = os.fspath(path)
+        self.reason = reason
+        self.not_dicom = not_dicom
+
+
+class DicomWriteError(DicomEditError):
+    """An output file that could not be written (nothing is left behind)."""
+
+
+def _looks_like_bare_dataset(head: bytes) -> bool:
+    """A dataset without preamble starts with a group 0002 or 0008 element (either endianness)."""
+    if len(head) < 8:
+        return False
+    little = int.from_bytes(head[0:2], "little")
+    big = int.from_bytes(head[0:2], "big")
+    return little in (0x0002, 0x0008) or big == 0x0008
+
+
+def read_dicom(path: str | os.PathLike[str]) -> Dataset:
+    """Read a DICOM file (with or without preamble and file meta information)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(132)
+    except OSError as e:
+        raise DicomReadError(path, f"cannot read the file: {e.strerror or e}") from None
+    has_prefix = len(head) >= 132 and head[128:132] == b"DICM"
+    if not has_prefix and not _looks_like_bare_dataset(head):
+        raise DicomReadError(
+            path, "not a DICOM file (no DICM prefix and no dataset at the start)", not_dicom=True
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = pydicom.dcmread(path, force=not has_prefix)
+    except (InvalidDicomError, EOFError, ValueError, KeyError, NotImplementedError) as e:
+        raise DicomReadError(path, f"cannot parse the DICOM data: {e}") from None
+    except OSError as e:
+        raise DicomReadError(path, f"cannot read the file: {e.strerror or e}") from None
+    _check_complete(path, ds)
+    _match_encoding(ds)
+    return ds
+
+
+def _match_encoding(ds: Dataset) -> None:
+    """Some files are encoded otherwise than their transfer syntax says; pydicom then reads the
+    elements correctly but records the declared encoding, and could not write them back."""
+    for elem in ds.elements():
+        if isinstance(elem, RawDataElement):
+            actual = (elem.is_implicit_VR, elem.is_little_endian)
+            if actual != ds.original_encoding:
+                ds.set_original_encoding(actual[0], actual[1], ds.original_character_set)
+            return
+
+
+def _check_complete(path: str | os.PathLike[str], ds: Dataset) -> None:
+    """pydicom reads a truncated file without complaint: compare declared and read lengths."""
+    if len(ds) == 0:
+        raise DicomReadError(path, "the file holds no DICOM elements")
+    for elem in ds.elements():
+        if not isinstance(elem, RawDataElement) or elem.value is None or elem.length == UNDEFINED_LENGTH:
+            continue
+        if len(elem.value) < elem.length:
+            raise DicomReadError(
+                path,
+                f"the file is truncated: element ({elem.tag.group:04X},{elem.tag.element:04X}) declares "
+                f"{elem.length} bytes but only {len(elem.value)} are there",
+            )
+
+
+def prepare_file_meta(ds: Dataset) -> None:
+    """Group 0002 as XNAT writes it: a transfer syntax (Explicit VR Little Endian by default) and
+    (0002,0002)/(0002,0003) taken from (0008,0016)/(0008,0018) (spec §8.3)."""
+    meta = getattr(ds, "file_meta", None)
+    if meta is None:
+        meta = FileMetaDataset()
+        ds.file_meta = meta
+    if "TransferSyntaxUID" not in meta:
+        meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    sync_file_meta(DicomObject(ds))
+
+
+def write_dicom(ds: Dataset, path: str | os.PathLike[str]) -> None:
+    """Write ``ds`` to ``path`` atomically: a temporary file in the same directory, renamed."""
+    target = Path(path)
+    prepare_file_meta(ds)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as e:
+        raise DicomWriteError(f"{target}: cannot create the output: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # the encoding follows (0002,0010): kept from the input, or set by alterPixels
+            pydicom.dcmwrite(fh, ds, enforce_file_format=_has_required_meta(ds))
+        os.replace(tmp, target)
+    except Exception as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise DicomWriteError(f"{target}: cannot write the output: {type(e).__name__}: {e}") from None
+
+
+def _has_required_meta(ds: Dataset) -> bool:
+    """A dataset without SOP Class/Instance UIDs cannot get a conformant file meta group: it is
+    written with the group it has and a preamble, as XNAT writes it."""
+    meta = ds.file_meta
+    if meta.get("MediaStorageSOPClassUID") and meta.get("MediaStorageSOPInstanceUID"):
+        return True
+    if getattr(ds, "preamble", None) is None:
+        ds.preamble = b"\x00" * 128
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# batches
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    path: Path
+    relative: Path  # where the output goes under the output directory
+
+
+def find_inputs(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[InputFile]:
+    """Files as given, and every file under each directory (recursively, sorted)."""
+    for item in inputs:
+        root = Path(item)
+        if root.is_dir():
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames.sort()
+                for name in sorted(filenames):
+                    full = Path(dirpath) / name
+                    yield InputFile(full, full.relative_to(root))
+        else:
+            yield InputFile(root, Path(root.name))
+
+
+def overlapping_output(
+    inputs: Iterable[str | os.PathLike[str]], output: str | os.PathLike[str]
+) -> str | None:
+    """Why writing to ``output`` could overwrite an input, or None when it is safe."""
+    out = Path(output).resolve()
+    for item in inputs:
+        src = Path(item).resolve()
+        if src.is_dir():
+            if out == src:
+                return f"the output directory {output} is the input directory {item}"
+            if out.is_relative_to(src):
+                return f"the output directory {output} is inside the input directory {item}"
+        elif src.parent == out:
+            return f"the output directory {output} holds the input file {item}, which would be overwritten"
+    return None
+
+
+class FileStatus(enum.Enum):
+    WRITTEN = "written"  # modified or unchanged, output written (or would be, in a dry run)
+    REJECTED = "rejected"
+    SKIPPED = "skipped"  # not a DICOM file
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    source: Path
+    status: FileStatus
+    output: Path | None = None
+    message: str | None = None
+    tag_path: str | None = None
+    line: int | None = None
+    modified: bool = False
+    warnings: tuple[str, ...] = ()
+    echoed: tuple[str, ...] = ()
+    before: Dataset | None = field(default=None, repr=False)  # dry runs: the input, for a diff
+    after: Dataset | None = field(default=None, repr=False)
+
+
+def process_file(
+    script: CompiledScript,
+    item: InputFile,
+    output_dir: str | os.PathLike[str] | None,
+    *,
+    variables: Mapping[str, str | None] | None = None,
+    run: RunContext | None = None,
+    dry_run: bool = False,
+) -> FileResult:
+    """Read, apply, write one file; every failure becomes a result, never an exception."""
+    try:
+        ds = read_dicom(item.path)
+    except DicomReadError as e:
+        status = FileStatus.SKIPPED if e.not_dicom else FileStatus.FAILED
+        return FileResult(item.path, status, message=e.reason)
+    outcome: Outcome = script.apply(ds, variables, in_place=not dry_run, run=run)
+    common = {
+        "message": outcome.message,
+        "tag_path": outcome.tag_path,
+        "line": outcome.line,
+        "warnings": outcome.warnings,
+        "echoed": outcome.echoed,
+    }
+    if outcome.status is Status.ERROR:
+        return FileResult(item.path, FileStatus.FAILED, **common)  # type: ignore[arg-type]
+    if outcome.status is Status.REJECTED:
+        return FileResult(item.path, FileStatus.REJECTED, **common)  # type: ignore[arg-type]
+    assert outcome.dataset is not None
+    modified = outcome.status is Status.MODIFIED
+    target = Path(output_dir) / item.relative if output_dir is not None else None
+    if dry_run:
+        return FileResult(
+            item.path,
+            FileStatus.WRITTEN,
+            output=target,
+            modified=modified,
+            before=ds,
+            after=outcome.dataset,
+            **common,  # type: ignore[arg-type]
+        )
+    if target is not None:
+        try:
+            write_dicom(outcome.dataset, target)
+        except DicomWriteError as e:
+            return FileResult(item.path, FileStatus.FAILED, message=str(e), warnings=outcome.warnings)
+    return FileResult(item.path, FileStatus.WRITTEN, output=target, modified=modified, **common)  # type: ignore[arg-type]
