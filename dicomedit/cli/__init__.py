@@ -14,7 +14,9 @@ import click
 from .. import __version__
 
 COMMANDS: dict[str, str] = {
+    "apply": "apply_commands:apply_command",
     "check": "script_commands:check_command",
+    "diff": "apply_commands:diff_command",
     "fmt": "script_commands:fmt_command",
     "publish": "xnat_commands:publish_command",
     "pull": "xnat_commands:pull_command",
