@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "enable": "xnat_commands:enable_command",
     "disable": "xnat_commands:disable_command",
     "nifti": "xnat_commands:nifti_group",
+    "lint": "phi_commands:lint_command",
 }
 
 
