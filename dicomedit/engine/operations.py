@@ -190,7 +190,7 @@ def delete(
     """``- TP`` (spec §6.6): whole sequences by match, leaves by prefix match, creators kept.
 
     Deleting ``S[n]`` empties the item but keeps it (XNAT ≥ 1.8.7, DE-91); with
-    ``keep_emptied_items=False`` such items are removed, and with ``keep_creators=False``
+    ``keep_emptied_items=False`` the item itself is removed, and with ``keep_creators=False``
     matching private creators are deleted too, as XNAT did before 1.8.7.
     """
     tag = path.single_top_level_tag
@@ -222,7 +222,7 @@ def delete(
         obj.delete(node.container, node.tag)
     if not keep_emptied_items:
         for seq, i, _ in sorted(items, key=lambda t: -t[1]):
-            if i < len(seq) and len(seq[i]) == 0:
+            if i < len(seq):
                 del seq[i]
                 obj.modified = True
     return DeleteReport(tuple(p for _, _, p in items))
