@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "enable": "xnat_commands:enable_command",
     "disable": "xnat_commands:disable_command",
     "nifti": "xnat_commands:nifti_group",
+    "fetch": "xnat_commands:fetch_command",
+    "audit": "xnat_commands:audit_command",
     "lint": "phi_commands:lint_command",
 }
 

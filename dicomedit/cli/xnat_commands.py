@@ -432,3 +432,201 @@ _nifti_command("status", nifti_status, "Show whether new scans of the project ar
 _nifti_command("enable", nifti_enable, "Convert new DICOM scans of the project to NIfTI (idempotent).")
 _nifti_command("disable", nifti_disable, "Stop converting (the subscription is kept, inactive).")
 _nifti_command("remove", nifti_remove, "Delete this tool's NIfTI subscription of the project.")
+
+
+# -- fetch -----------------------------------------------------------------------------------
+
+
+@click.command("fetch")
+@click.option("--project", required=True, help="Project ID.")
+@click.option(
+    "--session",
+    "sessions",
+    multiple=True,
+    required=True,
+    help="Session label (or accession ID); repeat for several.",
+)
+@click.option(
+    "--resource",
+    "resources",
+    multiple=True,
+    help="Resource label, e.g. DICOM or NIFTI; repeat for several. Default: DICOM and secondary.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="Folder to put each session's folder in.",
+)
+@connection_options
+@handle_errors(exit_code=2)
+def fetch_command(
+    project: str, sessions: tuple[str, ...], resources: tuple[str, ...], output: str, **kwargs: Any
+) -> None:
+    """Download sessions of a project by label, verified file by file against XNAT's file list.
+
+    Prints one folder per session. Exits 1 when a session or resource does not exist.
+    """
+    from ..xnat.archive import DICOM_RESOURCES
+    from ..xnat.errors import NotFoundError
+    from ..xnat.fetch import fetch_session
+
+    conn = _connection(kwargs)
+    failed = False
+    with connect(conn) as client:
+        for ref in sessions:
+            try:
+                result = fetch_session(
+                    client, project, ref, Path(output), resources=resources or DICOM_RESOURCES
+                )
+            except NotFoundError as e:
+                click.echo(f"error: {e}", err=True)
+                failed = True
+                continue
+            click.echo(f"{result.directory}\t{len(result.files)} files")
+    sys.exit(1 if failed else 0)
+
+
+# -- audit -----------------------------------------------------------------------------------
+
+
+@click.command("audit")
+@click.option("--project", required=True, help="Project ID.")
+@click.option("--session", "sessions", multiple=True, help="Session label to audit; repeat for several.")
+@click.option("--all", "everything", is_flag=True, help="Audit every session of the project.")
+@click.option("--sample", type=click.IntRange(min=1), help="Audit N sessions picked at random.")
+@click.option(
+    "--script",
+    "script",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The script that should have run (local file).",
+)
+@click.option("--live", is_flag=True, help="Use the site and project scripts XNAT has enabled now.")
+@click.option(
+    "--label-is-identifier",
+    "labels",
+    multiple=True,
+    metavar="LABEL=ATTRIBUTE",
+    help="An XNAT label that is itself an identifier, e.g. session=AccessionNumber.",
+)
+@click.option("--show-values", is_flag=True, help="Print the offending values (patient data!).")
+@click.option("--keep", type=click.Path(file_okay=False), help="Keep the downloads in this folder.")
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@connection_options
+@handle_errors(exit_code=2)
+def audit_command(
+    project: str,
+    sessions: tuple[str, ...],
+    everything: bool,
+    sample: int | None,
+    script: str | None,
+    live: bool,
+    labels: tuple[str, ...],
+    show_values: bool,
+    keep: str | None,
+    output_format: str,
+    **kwargs: Any,
+) -> None:
+    """Download archived sessions and prove no patient data survived and the script ran.
+
+    Exits 0 when nothing is found, 1 on findings, 2 on usage or connection errors (or when a
+    session could not be audited).
+    """
+    from ..xnat.archive import ArchiveAPI
+    from ..xnat.audit import (
+        AuditError,
+        AuditOptions,
+        audit_project,
+        live_scripts,
+        parse_label_identifier,
+        select_sessions,
+    )
+
+    if script and live:
+        raise click.UsageError("--script and --live exclude each other")
+    if not (sessions or everything or sample):
+        raise click.UsageError("say which sessions: --session LABEL (repeatable), --all or --sample N")
+    try:
+        declared = tuple(parse_label_identifier(text) for text in labels)
+    except AuditError as e:
+        raise click.UsageError(str(e)) from None
+    conn = _connection(kwargs)
+    with connect(conn) as client:
+        if live:
+            scripts = live_scripts(client, project)
+            origin = " + ".join(name for name, _ in scripts) or "no live script is enabled"
+        elif script:
+            scripts = ((script, read_script_file(script)),)
+            origin = script
+        else:
+            scripts, origin = (), "no script (only labels checked)"
+        chosen = select_sessions(ArchiveAPI(client), project, sessions, everything, sample)
+        if not chosen:
+            click.echo(f"project {project} has no sessions to audit", err=True)
+            sys.exit(2)
+        options = AuditOptions(scripts=scripts, label_identifiers=declared, keep=Path(keep) if keep else None)
+        if sys.stderr.isatty() and output_format == "text":
+            with click.progressbar(length=len(chosen), label="auditing", file=sys.stderr) as bar:
+                report = audit_project(
+                    client,
+                    project,
+                    chosen,
+                    options,
+                    script_origin=origin,
+                    progress=lambda _ref: bar.update(1),
+                )
+        else:
+            report = audit_project(client, project, chosen, options, script_origin=origin)
+    if output_format == "json":
+        _print_audit_json(report, show_values)
+    else:
+        _print_audit_text(report, show_values)
+    if report.findings:
+        sys.exit(1)
+    sys.exit(2 if report.incomplete else 0)
+
+
+def _print_audit_text(report: Any, show_values: bool) -> None:
+    click.echo(f"audit of project {report.project} against {report.script_origin}")
+    for s in report.sessions:
+        if s.problem:
+            click.echo(f"session {s.label}: NOT AUDITED: {s.problem}")
+            continue
+        click.echo(f"session {s.label} ({s.session_id}): {s.files} files, {len(s.findings)} findings")
+        for f in s.findings:
+            click.echo(f"  {f.render(show_values)}")
+    files = sum(s.files for s in report.sessions)
+    click.echo(
+        f"summary: {len(report.sessions)} sessions, {files} files, {len(report.findings)} findings, "
+        f"{len(report.incomplete)} not audited"
+    )
+
+
+def _print_audit_json(report: Any, show_values: bool) -> None:
+    import json
+
+    def finding(f: Any) -> dict[str, Any]:
+        out = {"where": f.where, "attribute": f.attribute, "code": f.code, "message": f.message}
+        if show_values:
+            out["value"] = f.value
+        return out
+
+    doc = {
+        "project": report.project,
+        "script": report.script_origin,
+        "sessions": [
+            {
+                "label": s.label,
+                "id": s.session_id,
+                "files": s.files,
+                "problem": s.problem or None,
+                "findings": [finding(f) for f in s.findings],
+            }
+            for s in report.sessions
+        ],
+    }
+    click.echo(json.dumps(doc, indent=2))

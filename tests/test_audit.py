@@ -1,0 +1,334 @@
+"""``dicomedit fetch`` and ``dicomedit audit`` against archived sessions in the fake XNAT (issue 8)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pydicom
+import pytest
+from click.testing import CliRunner, Result
+from pydicom.dataset import FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+from dicomedit.cli import main
+from dicomedit.testing.fake_xnat import ArchivedSession, FakeXNAT
+from dicomedit.xnat import ArchiveIntegrityError, Credentials, UnsafeArchiveError, XNATClient
+from dicomedit.xnat.fetch import fetch_session
+
+pytest_plugins = ["dicomedit.testing.fake_xnat.fixture"]
+
+SCRIPTS = Path(__file__).parent / "fixtures" / "xnat" / "scripts"
+SITE = str(SCRIPTS / "site.das")  # subject/session/project relabel, deletes birth date and referrer
+MR = "1.2.840.10008.5.1.4.1.1.4"
+
+
+def dicom(series: int, instance: int, **attrs: str) -> pydicom.Dataset:
+    ds = pydicom.Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta.MediaStorageSOPClassUID = MR
+    ds.SOPClassUID = MR
+    ds.SOPInstanceUID = generate_uid()
+    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    ds.StudyInstanceUID = "2.25.1"
+    ds.SeriesInstanceUID = f"2.25.1{series}"
+    ds.Modality = "MR"
+    ds.SeriesNumber = series
+    ds.InstanceNumber = instance
+    ds.SeriesDescription = f"series {series}"
+    ds.StudyDate = "20240102"
+    for key, value in attrs.items():
+        setattr(ds, key, value)
+    return ds
+
+
+def anonymized(
+    series: int, instance: int, *, subject: str = "SUBJ01", session: str = "ACC0001", **extra: str
+) -> pydicom.Dataset:
+    attrs = {"PatientName": subject, "PatientID": session, "StudyDescription": "P", **extra}
+    return dicom(series, instance, **attrs)
+
+
+def raw(series: int, instance: int) -> pydicom.Dataset:
+    return dicom(
+        series,
+        instance,
+        PatientName="Doe^Jane",
+        PatientID="MRN-998877",
+        PatientBirthDate="19700101",
+        ReferringPhysicianName="Smith^Ann",
+        StudyDescription="Brain MRI for Jane",
+    )
+
+
+def seed(fake: FakeXNAT, label: str, files: list[pydicom.Dataset], **kw: object) -> ArchivedSession:
+    return fake.archive_session("P", "SUBJ01", label, files, **kw)  # type: ignore[arg-type]
+
+
+def run(fake: FakeXNAT, *args: str) -> Result:
+    env = {"XNAT_URL": fake.url, "XNAT_USER": "admin", "XNAT_PASSWORD": "admin", "HOME": str(SCRIPTS)}
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def session_files(fake: FakeXNAT, session: ArchivedSession) -> dict[str, bytes]:
+    return {
+        f"{sc.id}/{r.label}/{f.name}": f.data for sc in session.scans for r in sc.resources for f in r.files
+    }
+
+
+# -- fetch -------------------------------------------------------------------------------------
+
+
+def test_fetch_reproduces_a_multi_scan_session_byte_for_byte(fake_xnat: FakeXNAT, tmp_path: Path) -> None:
+    session = seed(fake_xnat, "ACC0001", [anonymized(s, i) for s in (1, 2, 3) for i in (1, 2)])
+    fake_xnat.add_resource(session, "2", "secondary", {"sc.dcm": anonymized(2, 9).SOPInstanceUID.encode()})
+    fake_xnat.add_resource(session, "1", "SNAPSHOTS", {"thumb.gif": b"GIF89a"}, format="GIF")
+    result = run(fake_xnat, "fetch", "--project", "P", "--session", "ACC0001", "-o", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "ACC0001"
+    assert f"{folder}\t7 files" in result.output
+    wanted = {k: v for k, v in session_files(fake_xnat, session).items() if "/SNAPSHOTS/" not in k}
+    got = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert got == wanted
+    assert not list(tmp_path.glob(".dicomedit-*"))  # the zip is gone
+
+
+def test_fetch_by_accession_id_and_other_resources(fake_xnat: FakeXNAT, tmp_path: Path) -> None:
+    session = seed(fake_xnat, "ACC0002", [anonymized(1, 1)])
+    fake_xnat.add_resource(session, "1", "NIFTI", {"image.nii.gz": b"\x1f\x8b nifti"}, format="NIFTI")
+    result = run(
+        fake_xnat,
+        "fetch",
+        "--project",
+        "P",
+        "--session",
+        session.id,
+        "--resource",
+        "NIFTI",
+        "-o",
+        str(tmp_path),
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "ACC0002" / "1" / "NIFTI" / "image.nii.gz").read_bytes() == b"\x1f\x8b nifti"
+
+
+def test_fetch_unknown_session_and_missing_resource_are_clear(fake_xnat: FakeXNAT, tmp_path: Path) -> None:
+    seed(fake_xnat, "ACC0003", [anonymized(1, 1)])
+    result = run(
+        fake_xnat,
+        "fetch",
+        "--project",
+        "P",
+        "--session",
+        "NOPE",
+        "--session",
+        "ACC0003",
+        "--resource",
+        "NIFTI",
+        "-o",
+        str(tmp_path),
+    )
+    assert result.exit_code == 1
+    assert "project P has no session 'NOPE'" in result.output
+    assert "session ACC0003 of project P has no NIFTI files" in result.output
+
+
+def test_session_id_of_another_project_is_refused(fake_xnat: FakeXNAT, tmp_path: Path) -> None:
+    other = fake_xnat.archive_session("Q", "S9", "ACC0009", [anonymized(1, 1)])
+    fake_xnat.add_project("P")
+    result = run(fake_xnat, "fetch", "--project", "P", "--session", other.id, "-o", str(tmp_path))
+    assert result.exit_code == 1
+    assert f"session {other.id} belongs to project Q, not P" in result.output
+
+
+@pytest.mark.parametrize(
+    ("knob", "entry", "message"),
+    [
+        (
+            "zip_extra_entries",
+            ("ACC0004/scans/1-x/resources/DICOM/files/../../../../evil.dcm", b"x"),
+            "contains '..'",
+        ),
+        ("zip_extra_entries", ("/etc/evil", b"x"), "absolute path"),
+        (
+            "zip_link_entries",
+            ("ACC0004/scans/1-x/resources/DICOM/files/link", "/etc/passwd"),
+            "symbolic link",
+        ),
+        (
+            "zip_extra_entries",
+            ("ACC0004/scans/1-x/resources/DICOM/files/extra.dcm", b"x"),
+            "not a file XNAT lists",
+        ),
+    ],
+)
+def test_unsafe_zips_are_refused_and_nothing_is_left(
+    fake_xnat: FakeXNAT, tmp_path: Path, knob: str, entry: tuple[str, object], message: str
+) -> None:
+    seed(fake_xnat, "ACC0004", [anonymized(1, 1)])
+    getattr(fake_xnat.knobs, knob).append(entry)
+    with (
+        XNATClient(Credentials(fake_xnat.url, "admin", "admin")) as c,
+        pytest.raises(UnsafeArchiveError) as info,
+    ):
+        fetch_session(c, "P", "ACC0004", tmp_path)
+    assert message in str(info.value)
+    assert not (tmp_path / "ACC0004").exists()
+    assert not (tmp_path.parent / "evil.dcm").exists()
+
+
+@pytest.mark.parametrize("abort", [False, True])
+def test_a_cut_stream_is_detected(fake_xnat: FakeXNAT, tmp_path: Path, abort: bool) -> None:
+    seed(fake_xnat, "ACC0005", [anonymized(1, i) for i in range(1, 6)])
+    fake_xnat.knobs.cut_zip_after = 900
+    fake_xnat.knobs.cut_zip_abort = abort
+    with (
+        XNATClient(Credentials(fake_xnat.url, "admin", "admin")) as c,
+        pytest.raises(ArchiveIntegrityError) as info,
+    ):
+        fetch_session(c, "P", "ACC0005", tmp_path)
+    assert "cut" in str(info.value) or "broke off" in str(info.value)
+    assert not (tmp_path / "ACC0005").exists()
+
+
+def test_a_wrong_digest_is_detected(fake_xnat: FakeXNAT, tmp_path: Path) -> None:
+    seed(fake_xnat, "ACC0006", [anonymized(1, 1)])
+    fake_xnat.knobs.wrong_digest = True
+    result = run(fake_xnat, "fetch", "--project", "P", "--session", "ACC0006", "-o", str(tmp_path))
+    assert result.exit_code == 2
+    assert "MD5" in result.output
+
+
+# -- audit -------------------------------------------------------------------------------------
+
+
+def test_a_correctly_anonymized_session_passes(fake_xnat: FakeXNAT) -> None:
+    seed(fake_xnat, "ACC0001", [anonymized(s, i) for s in (1, 2) for i in (1, 2)])
+    result = run(fake_xnat, "audit", "--project", "P", "--session", "ACC0001", "--script", SITE)
+    assert result.exit_code == 0, result.output
+    assert "session ACC0001" in result.output and "4 files, 0 findings" in result.output
+
+
+def test_a_session_archived_without_anonymization_is_caught(fake_xnat: FakeXNAT) -> None:
+    seed(fake_xnat, "ACC0001", [raw(1, 1), raw(1, 2)])
+    result = run(fake_xnat, "audit", "--project", "P", "--all", "--script", SITE)
+    assert result.exit_code == 1
+    out = result.output
+    assert "1/DICOM/" in out
+    assert "(0010,0030) PatientBirthDate: present, but " in out and "site.das line 6 deletes it" in out
+    assert "(0010,0010) PatientName: does not hold the subject label" in out
+    assert "session metadata: dcmPatientName" in out
+    for secret in ("Doe^Jane", "MRN-998877", "19700101", "Smith^Ann"):
+        assert secret not in out
+    shown = run(fake_xnat, "audit", "--project", "P", "--all", "--script", SITE, "--show-values")
+    assert "Doe^Jane" in shown.output
+
+
+def test_a_project_script_that_overwrote_the_site_script_is_caught(fake_xnat: FakeXNAT) -> None:
+    # The project script ran after the site script and put the referrer back into Patient Name.
+    seed(fake_xnat, "ACC0001", [anonymized(1, 1, subject="Smith^Ann")])
+    result = run(fake_xnat, "audit", "--project", "P", "--session", "ACC0001", "--script", SITE)
+    assert result.exit_code == 1
+    assert "(0010,0010) PatientName: does not hold the subject label" in result.output
+
+
+def test_live_audit_uses_the_enabled_site_and_project_scripts(fake_xnat: FakeXNAT) -> None:
+    seed(fake_xnat, "ACC0001", [anonymized(1, 1, StudyDescription="Research")])
+    fake_xnat.site_script = (SCRIPTS / "site.das").read_text()
+    project = fake_xnat.projects["P"]
+    project.script, project.script_enabled = 'version "6.3"\n(0008,1030) := "Research"\n', True
+    result = run(fake_xnat, "audit", "--project", "P", "--session", "ACC0001", "--live")
+    assert result.exit_code == 0, result.output
+    assert "live site script + live script of project P" in result.output
+    project.script = 'version "6.3"\n(0008,1030) := "Other"\n'
+    result = run(fake_xnat, "audit", "--project", "P", "--session", "ACC0001", "--live")
+    assert result.exit_code == 1
+    assert 'holds another value than "Other"' in result.output
+
+
+def test_label_that_is_an_accession_number_is_caught(fake_xnat: FakeXNAT) -> None:
+    script = SCRIPTS / "site.das"
+    seed(fake_xnat, "ACC0001", [anonymized(1, 1, StudyDescription="ACC0001")])
+    result = run(
+        fake_xnat,
+        "audit",
+        "--project",
+        "P",
+        "--session",
+        "ACC0001",
+        "--label-is-identifier",
+        "session=AccessionNumber",
+    )
+    assert result.exit_code == 1
+    assert (
+        "(0008,1030) StudyDescription: holds the session label, which on this site is the AccessionNumber"
+        in result.output
+    )
+    assert "(0010,0020) PatientID: holds the session label" in result.output
+    assert script.exists()
+
+
+def test_unknown_session_and_session_without_dicom_are_reported(fake_xnat: FakeXNAT) -> None:
+    session = seed(fake_xnat, "ACC0001", [anonymized(1, 1)])
+    empty = fake_xnat.archive_session("P", "SUBJ02", "ACC0002", [])
+    fake_xnat.add_resource(empty, "1", "SNAPSHOTS", {"a.gif": b"GIF"}, format="GIF")
+    result = run(
+        fake_xnat,
+        "audit",
+        "--project",
+        "P",
+        "--session",
+        "NOPE",
+        "--session",
+        "ACC0002",
+        "--session",
+        session.label,
+        "--script",
+        SITE,
+    )
+    assert result.exit_code == 2, result.output
+    assert "session NOPE: NOT AUDITED: project P has no session 'NOPE'" in result.output
+    assert "session ACC0002: NOT AUDITED: session ACC0002 has no DICOM or secondary files" in result.output
+    assert "1 files, 0 findings" in result.output
+
+
+def test_a_cut_stream_is_not_audited_as_complete(fake_xnat: FakeXNAT) -> None:
+    seed(fake_xnat, "ACC0001", [raw(1, i) for i in range(1, 6)])
+    fake_xnat.knobs.cut_zip_after = 1500
+    result = run(
+        fake_xnat, "audit", "--project", "P", "--session", "ACC0001", "--script", SITE, "--format", "json"
+    )
+    doc = json.loads(result.output)
+    (session,) = doc["sessions"]
+    assert session["files"] == 0 and "cut" in session["problem"]
+    assert all(f["where"] == "session metadata" for f in session["findings"])
+
+
+def test_audit_json_and_keep(fake_xnat: FakeXNAT, tmp_path: Path) -> None:
+    seed(fake_xnat, "ACC0001", [raw(1, 1)])
+    result = run(
+        fake_xnat,
+        "audit",
+        "--project",
+        "P",
+        "--sample",
+        "1",
+        "--script",
+        SITE,
+        "--format",
+        "json",
+        "--keep",
+        str(tmp_path / "kept"),
+    )
+    assert result.exit_code == 1
+    doc = json.loads(result.output)
+    assert doc["sessions"][0]["label"] == "ACC0001"
+    assert all("value" not in f for f in doc["sessions"][0]["findings"])
+    assert list((tmp_path / "kept" / "ACC0001").rglob("*.dcm"))
+
+
+def test_audit_usage_errors_exit_2(fake_xnat: FakeXNAT) -> None:
+    assert run(fake_xnat, "audit", "--project", "P").exit_code == 2
+    bad = run(fake_xnat, "audit", "--project", "P", "--all", "--label-is-identifier", "visit=AccessionNumber")
+    assert bad.exit_code == 2 and "LABEL=ATTRIBUTE" in bad.output
