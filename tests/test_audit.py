@@ -331,4 +331,4 @@ def test_audit_json_and_keep(fake_xnat: FakeXNAT, tmp_path: Path) -> None:
 def test_audit_usage_errors_exit_2(fake_xnat: FakeXNAT) -> None:
     assert run(fake_xnat, "audit", "--project", "P").exit_code == 2
     bad = run(fake_xnat, "audit", "--project", "P", "--all", "--label-is-identifier", "visit=AccessionNumber")
-    assert bad.exit_code == 2 and "LABEL=ATTRIBUTE" in bad.output
+    assert bad.exit_code == 2 and "the label must be one of project, subject, session" in bad.output

@@ -26,10 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import pydicom
-from pydicom.datadict import dictionary_keyword, keyword_dict
+from pydicom.datadict import dictionary_keyword
 
 from ..check import check
 from ..errors import DicomEditError, ScriptError
+from ..profile.lint import LabelIdentifier, LintError
+from ..profile.lint import parse_label_identifier as _parse_label
 from ..syntax import ast
 from .anonymize import AnonymizeAPI, Scope
 from .archive import DICOM_RESOURCES, ArchiveAPI, SessionInfo, ZipLimits, extract_verified
@@ -80,15 +82,6 @@ class Expectation:
     origin: str  # "site script line 4"
     value: str | None = None  # the constant, or the host variable name
     if_present: bool = False  # ?=: holds only when the attribute exists
-
-
-@dataclass(frozen=True, slots=True)
-class LabelIdentifier:
-    """``session=AccessionNumber``: on this site the XNAT label is that attribute's value."""
-
-    label: str
-    tag: int
-    keyword: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,22 +145,11 @@ class AuditError(DicomEditError):
 
 
 def parse_label_identifier(text: str) -> LabelIdentifier:
-    label, sep, attribute = (p.strip() for p in text.partition("="))
-    if not sep or label not in HOST_VARIABLES or not attribute:
-        raise AuditError(
-            f"{text!r}: write LABEL=ATTRIBUTE with LABEL one of {', '.join(HOST_VARIABLES)}, "
-            "e.g. session=AccessionNumber"
-        )
-    if attribute in keyword_dict:
-        return LabelIdentifier(label, int(keyword_dict[attribute]), attribute)
-    digits = attribute.strip("()").replace(",", "")
+    """``session=AccessionNumber`` as lint reads it; a bad declaration is an :class:`AuditError`."""
     try:
-        tag = int(digits, 16) if len(digits) == 8 else -1
-    except ValueError:
-        tag = -1
-    if tag < 0:
-        raise AuditError(f"{text!r}: {attribute!r} is neither a DICOM keyword nor a tag like (0008,0050)")
-    return LabelIdentifier(label, tag, _keyword(tag))
+        return _parse_label(text)
+    except LintError as e:
+        raise AuditError(str(e)) from None
 
 
 def _keyword(tag: int) -> str:
