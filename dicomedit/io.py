@@ -96,6 +96,7 @@ def _check_complete(path: str | os.PathLike[str], ds: Dataset) -> None:
     """pydicom reads a truncated file without complaint: compare declared and read lengths."""
     if len(ds) == 0:
         raise DicomReadError(path, "the file holds no DICOM elements")
+    last: RawDataElement | None = None
     for elem in ds.elements():
         if not isinstance(elem, RawDataElement) or elem.value is None or elem.length == UNDEFINED_LENGTH:
             continue
@@ -104,6 +105,16 @@ def _check_complete(path: str | os.PathLike[str], ds: Dataset) -> None:
                 path,
                 f"the file is truncated: element ({elem.tag.group:04X},{elem.tag.element:04X}) declares "
                 f"{elem.length} bytes but only {len(elem.value)} are there",
+            )
+        last = elem
+    # pydicom also stops quietly at an element header cut short: bytes would be left over.
+    size = os.path.getsize(path)
+    if last is not None and last.value_tell is not None and isinstance(last.value, bytes):
+        end = last.value_tell + len(last.value)
+        if end < size and sorted(ds.keys())[-1] == last.tag:
+            raise DicomReadError(
+                path,
+                f"the file is truncated: {size - end} bytes after the last complete element cannot be read",
             )
 
 

@@ -88,7 +88,7 @@ def alter_pixels(env: Env, args: list[Value]) -> Value:
     if int(ds.get("BitsAllocated", 8)) == 1:
         ds.PixelData = pack_bits(pixels)
     else:
-        ds.PixelData = pixels.tobytes()
+        ds.PixelData = pixels.astype(pixels.dtype.newbyteorder("<")).tobytes()  # written little endian
     if samples > 1:
         ds.PlanarConfiguration = 0  # the array is colour-by-pixel
     if meta is None:

@@ -1,0 +1,164 @@
+"""Reading, writing and batches (dicomedit.io), including every DICOM file bundled with pydicom."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pydicom
+import pytest
+
+import dicomedit
+from dicomedit import io
+
+TEST_FILES = Path(pydicom.__file__).parent / "data" / "test_files"
+
+# A representative anonymization script: every kind of walk and write, no pixel edit.
+SCRIPT = """version "6.6"
+(0010,0010) := "ANON"
+(0010,0020) := hashUID[(0010,0020)]
+-(0010,0030)
+(0008,0050) ?= "REMOVED"
+-*/(0008,0090)
+hashUIDList[*/(0020,000D), */(0008,1155)]
+(0008,0020) ?= "20000101"
+blankValues[(0008,0080)]
+*/(0010,1010) ?= "089Y"
+removeAllPrivateTags
+"""
+
+BUNDLED = sorted(p for p in TEST_FILES.rglob("*") if p.is_file())
+NOT_DICOM = {"README.txt", "README", "crayons.icc", "no_meta.dcm", "rtplan.dump", "rtstruct.dump",
+             "test1.json", "test_PN.json", "zipMR.gz"}  # fmt: skip
+TRUNCATED = {"MR_truncated.dcm", "rtplan_truncated.dcm"}
+
+
+@pytest.fixture(scope="module")
+def script() -> dicomedit.CompiledScript:
+    return dicomedit.compile(SCRIPT)
+
+
+@pytest.mark.parametrize("source", BUNDLED, ids=lambda p: str(p.relative_to(TEST_FILES)))
+def test_every_bundled_file(source: Path, script: dicomedit.CompiledScript, tmp_path: Path) -> None:
+    item = io.InputFile(source, Path(source.name))
+    result = io.process_file(script, item, tmp_path)
+    if source.name in NOT_DICOM:
+        assert result.status is io.FileStatus.SKIPPED, result
+        return
+    if source.name in TRUNCATED:
+        assert result.status is io.FileStatus.FAILED and "truncated" in (result.message or "")
+        assert list(tmp_path.iterdir()) == []
+        return
+    assert result.status is io.FileStatus.WRITTEN, result
+    assert result.output is not None
+    before = pydicom.dcmread(source, force=True)
+    after = pydicom.dcmread(result.output)
+    assert after.file_meta.TransferSyntaxUID == before.file_meta.get(
+        "TransferSyntaxUID", "1.2.840.10008.1.2.1"
+    )
+    if "PixelData" in before:
+        assert after.PixelData == before.PixelData
+    if "PatientName" in before:
+        assert after.PatientName == "ANON"
+    assert "PatientBirthDate" not in after
+    keys = list(after.keys())
+    assert not any(t.group % 2 for t in keys)
+    if "SOPInstanceUID" in after:
+        assert after.file_meta.MediaStorageSOPInstanceUID == after.SOPInstanceUID
+    assert [p.name for p in tmp_path.iterdir()] == [source.name]  # no temporary file left
+
+
+def test_file_without_preamble_is_read(tmp_path: Path) -> None:
+    ds = io.read_dicom(TEST_FILES / "ExplVR_LitEndNoMeta.dcm")
+    assert ds.SOPInstanceUID
+    assert getattr(ds, "preamble", None) is None
+
+
+@pytest.mark.parametrize(
+    ("content", "reason", "not_dicom"),
+    [
+        (b"hello, this is text and not DICOM at all" * 10, "not a DICOM file", True),
+        (b"", "not a DICOM file", True),
+        (b"\x00" * 128 + b"DICM" + b"\x02\x00", "no DICOM elements", False),
+    ],
+)
+def test_bad_inputs(tmp_path: Path, content: bytes, reason: str, not_dicom: bool) -> None:
+    path = tmp_path / "bad.dcm"
+    path.write_bytes(content)
+    with pytest.raises(io.DicomReadError) as err:
+        io.read_dicom(path)
+    assert reason in err.value.reason and err.value.not_dicom is not_dicom
+    assert str(path) in str(err.value)
+
+
+def test_truncated_copy_is_reported(tmp_path: Path) -> None:
+    data = (TEST_FILES / "CT_small.dcm").read_bytes()
+    path = tmp_path / "cut.dcm"
+    path.write_bytes(data[: len(data) - 1000])
+    with pytest.raises(io.DicomReadError, match="truncated"):
+        io.read_dicom(path)
+
+
+def test_unreadable_path() -> None:
+    with pytest.raises(io.DicomReadError, match="cannot read the file"):
+        io.read_dicom("/nonexistent/file.dcm")
+
+
+def test_batch_continues_and_mirrors_paths(tmp_path: Path, script: dicomedit.CompiledScript) -> None:
+    src = tmp_path / "in"
+    (src / "a" / "b").mkdir(parents=True)
+    shutil.copy(TEST_FILES / "CT_small.dcm", src / "a" / "b" / "ct.dcm")
+    shutil.copy(TEST_FILES / "MR_small.dcm", src / "mr.dcm")
+    (src / "notes.txt").write_text("not dicom")
+    (src / "a" / "cut.dcm").write_bytes((TEST_FILES / "CT_small.dcm").read_bytes()[:3000])
+    before = {p: p.read_bytes() for p in src.rglob("*") if p.is_file()}
+    out = tmp_path / "out"
+    results = {r.source.name: r for r in (io.process_file(script, i, out) for i in io.find_inputs([src]))}
+    assert {k: v.status for k, v in results.items()} == {
+        "ct.dcm": io.FileStatus.WRITTEN,
+        "mr.dcm": io.FileStatus.WRITTEN,
+        "notes.txt": io.FileStatus.SKIPPED,
+        "cut.dcm": io.FileStatus.FAILED,
+    }
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == ["a/b/ct.dcm", "mr.dcm"]
+    assert before == {p: p.read_bytes() for p in src.rglob("*") if p.is_file()}  # inputs untouched
+
+
+def test_failed_write_leaves_nothing(tmp_path: Path) -> None:
+    ds = io.read_dicom(TEST_FILES / "CT_small.dcm")
+    ds.add_new(0x00091001, "XX", b"x")  # pydicom cannot write an unknown VR
+    with pytest.raises(io.DicomWriteError):
+        io.write_dicom(ds, tmp_path / "out.dcm")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_alter_pixels_writes_explicit_little_endian(tmp_path: Path) -> None:
+    script = dicomedit.compile(
+        'version "6.6"\nalterPixels["rectangle", "l=0, t=0, r=10, b=10", "solid", "v=0"]'
+    )
+    for name in ("MR_small_bigendian.dcm", "MR_small_implicit.dcm", "MR_small_RLE.dcm"):
+        result = io.process_file(script, io.InputFile(TEST_FILES / name, Path(name)), tmp_path)
+        assert result.status is io.FileStatus.WRITTEN, result
+        after = pydicom.dcmread(tmp_path / name)
+        assert after.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1"
+        pixels = after.pixel_array
+        original = pydicom.dcmread(TEST_FILES / name).pixel_array
+        assert (pixels[:10, :10] == 0).all()
+        assert (pixels[10:, :] == original[10:, :]).all() and (pixels[:, 10:] == original[:, 10:]).all()
+
+
+def test_overlapping_output(tmp_path: Path) -> None:
+    assert io.overlapping_output([tmp_path], tmp_path)
+    assert io.overlapping_output([tmp_path], tmp_path / "sub")
+    assert io.overlapping_output([tmp_path / "x.dcm"], tmp_path)
+    assert io.overlapping_output([tmp_path / "in"], tmp_path / "out") is None
+
+
+def test_group_2_is_completed_on_write(tmp_path: Path) -> None:
+    ds = io.read_dicom(TEST_FILES / "ExplVR_LitEndNoMeta.dcm")
+    io.write_dicom(ds, tmp_path / "x.dcm")
+    after = pydicom.dcmread(tmp_path / "x.dcm")
+    assert after.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1"
+    assert after.file_meta.MediaStorageSOPInstanceUID == after.SOPInstanceUID
+    assert os.path.getsize(tmp_path / "x.dcm") > 132
