@@ -14,6 +14,28 @@ from .anonymize import (
     publish,
     set_enabled,
 )
+from .archive import (
+    DICOM_RESOURCES,
+    ArchiveAPI,
+    DownloadedFile,
+    RemoteFile,
+    ResourceInfo,
+    ScanInfo,
+    SessionInfo,
+    SessionRef,
+    ZipLimits,
+    extract_verified,
+)
+from .audit import (
+    AuditOptions,
+    AuditReport,
+    Expectation,
+    Finding,
+    SessionAudit,
+    audit_project,
+    check_dataset,
+    derive_expectations,
+)
 from .client import USER_AGENT, ClientSettings, XNATClient
 from .credentials import Credentials, resolve_credentials
 from .errors import (
@@ -34,20 +56,32 @@ from .errors import (
     XNATError,
     XNATStatusError,
 )
+from .events import NiftiChange, NiftiStatus, nifti_disable, nifti_enable, nifti_remove, nifti_status
+from .fetch import FetchResult, fetch_session
 from .release import ServerRelease, read_release
 from .status import Receiver, ScriptState, ServerStatus, list_receivers, read_status
 
 __all__ = [
+    "DICOM_RESOURCES",
     "USER_AGENT",
     "AnonymizeAPI",
+    "ArchiveAPI",
     "ArchiveIntegrityError",
+    "AuditOptions",
+    "AuditReport",
     "AuthenticationError",
     "ClientSettings",
     "ConflictError",
     "Credentials",
     "CredentialsError",
+    "DownloadedFile",
     "EnableReport",
     "EventServiceDisabledError",
+    "Expectation",
+    "FetchResult",
+    "Finding",
+    "NiftiChange",
+    "NiftiStatus",
     "NotFoundError",
     "PermissionDeniedError",
     "PollPolicy",
@@ -55,12 +89,18 @@ __all__ = [
     "PublishReport",
     "Receiver",
     "RedirectError",
+    "RemoteFile",
+    "ResourceInfo",
+    "ScanInfo",
     "Scope",
     "ScriptSafetyError",
     "ScriptState",
     "ServerError",
     "ServerRelease",
     "ServerStatus",
+    "SessionAudit",
+    "SessionInfo",
+    "SessionRef",
     "TLSError",
     "TransportError",
     "UnknownReleaseError",
@@ -69,7 +109,17 @@ __all__ = [
     "XNATClient",
     "XNATError",
     "XNATStatusError",
+    "ZipLimits",
+    "audit_project",
+    "check_dataset",
+    "derive_expectations",
+    "extract_verified",
+    "fetch_session",
     "list_receivers",
+    "nifti_disable",
+    "nifti_enable",
+    "nifti_remove",
+    "nifti_status",
     "normalise_script",
     "publish",
     "read_release",

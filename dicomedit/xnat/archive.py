@@ -36,6 +36,7 @@ __all__ = [
     "SessionRef",
     "ZipLimits",
     "extract_verified",
+    "session_folder",
 ]
 
 # DICOM lands in DICOM, or in secondary for secondary captures (spec §8.5).
@@ -329,6 +330,14 @@ class ArchiveAPI:
         except ServerError:
             raise
         return target
+
+
+def session_folder(session: SessionInfo) -> str:
+    """The folder name for a session: its label, unless the label cannot be a folder name."""
+    name = session.label
+    if not name or _unsafe_name(name) or "/" in name or name in (".", ".."):
+        return session.id
+    return name
 
 
 def _entry_parts(name: str) -> tuple[str, str, str] | None:

@@ -34,7 +34,7 @@ from ..profile.lint import LabelIdentifier, LintError
 from ..profile.lint import parse_label_identifier as _parse_label
 from ..syntax import ast
 from .anonymize import AnonymizeAPI, Scope
-from .archive import DICOM_RESOURCES, ArchiveAPI, SessionInfo, ZipLimits, extract_verified
+from .archive import DICOM_RESOURCES, ArchiveAPI, ZipLimits, extract_verified, session_folder
 from .client import XNATClient
 from .errors import XNATError
 
@@ -434,7 +434,7 @@ def audit_session(
             session.fields, expectations, variables, options.label_identifiers
         )
     ]
-    target = workdir / _safe_dir(session)
+    target = workdir / session_folder(session)
     try:
         with tempfile.TemporaryDirectory(prefix=".dicomedit-", dir=workdir) as tmp:
             archive = api.download_zip(session, Path(tmp) / "download.zip", options.resources, options.limits)
@@ -458,13 +458,6 @@ def audit_session(
             for attr, code, msg in options.scanner(ds):
                 findings.append(Finding(session.label, where, attr, code, msg))
     return SessionAudit(project, session.label, session.id, len(files), tuple(findings))
-
-
-def _safe_dir(session: SessionInfo) -> str:
-    name = session.label
-    if not name or "/" in name or "\\" in name or name in (".", ".."):
-        return session.id
-    return name
 
 
 def audit_project(

@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .archive import DICOM_RESOURCES, ArchiveAPI, DownloadedFile, SessionInfo, ZipLimits, extract_verified
+from .archive import (
+    DICOM_RESOURCES,
+    ArchiveAPI,
+    DownloadedFile,
+    SessionInfo,
+    ZipLimits,
+    extract_verified,
+    session_folder,
+)
 from .client import XNATClient
 from .errors import NotFoundError
 
@@ -43,7 +51,7 @@ def fetch_session(
             url=client.url(f"/data/experiments/{session.id}/scans/ALL/resources/{','.join(resources)}/files"),
         )
     destination.mkdir(parents=True, exist_ok=True)
-    directory = destination / session.label
+    directory = destination / session_folder(session)
     with tempfile.TemporaryDirectory(prefix=".dicomedit-", dir=destination) as tmp:
         archive = api.download_zip(session, Path(tmp) / "download.zip", resources, limits)
         files = extract_verified(archive, directory, expected, limits)
