@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "fetch": "xnat_commands:fetch_command",
     "audit": "xnat_commands:audit_command",
     "lint": "phi_commands:lint_command",
+    "scan": "phi_commands:scan_command",
 }
 
 

@@ -10,6 +10,8 @@ import click
 
 from ..profile.lint import LintError, LintReport, lint, parse_label_identifier
 from ..profile.lint_render import render_lint_json, render_lint_text
+from ..profile.scan import DEFAULT_UID_ROOTS, KnownFilesError, load_known, scan_paths
+from ..profile.scan_render import render_scan_json, render_scan_text
 from ..profile.table import Option
 from .common import UsageProblem, read_scripts
 
@@ -76,3 +78,79 @@ def lint_command(
     else:
         click.echo("\n\n".join(render_lint_text(r, texts[r.path or ""]) for r in reports))
     sys.exit(1 if any(not r.ok for r in reports) else 0)
+
+
+@click.command("scan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option(
+    "--known",
+    "known_paths",
+    multiple=True,
+    type=click.Path(exists=True),
+    metavar="FILE_OR_DIR",
+    help="The original files (repeatable): values equal to theirs are reported wherever they occur.",
+)
+@_profile_option
+@click.option(
+    "--label",
+    "labels",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A value the script writes on purpose, e.g. project=PROJ1 for the XNAT labels (repeatable).",
+)
+@click.option(
+    "--uid-root",
+    "uid_roots",
+    multiple=True,
+    metavar="PREFIX",
+    help="Accept replaced UIDs under this root (default 2.25., as hashUID writes; repeatable).",
+)
+@_format_option
+@click.option("--show-values", is_flag=True, help="Print the values found (they may identify patients).")
+def scan_command(
+    paths: tuple[str, ...],
+    known_paths: tuple[str, ...],
+    options: tuple[str, ...],
+    labels: tuple[str, ...],
+    uid_roots: tuple[str, ...],
+    output_format: str,
+    show_values: bool,
+) -> None:
+    """Scan DICOM files (PATHS: files or directories) for identifying data left behind.
+
+    Reports attributes the Basic Profile removes that still hold values, UIDs that were not
+    replaced, private data, values equal to the originals given with --known (matched by SOP
+    Instance UID, path or order; searched at every depth, private blocks and group 0002 too),
+    and burned-in annotation. Values are never printed unless --show-values.
+
+    Exits 0 when nothing is found, 1 when something is (or a file cannot be read), 2 on usage errors.
+    """
+    chosen = [Option(o) for o in options]
+    replacements = []
+    for item in labels:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value:
+            raise UsageProblem(f"--label {item!r}: write NAME=VALUE, e.g. project=PROJ1")
+        replacements.append(value)
+    index = None
+    if known_paths:
+        try:
+            index = load_known(known_paths, options=chosen)
+        except KnownFilesError as e:
+            raise UsageProblem(f"--known: {e}") from e
+    roots = uid_roots or DEFAULT_UID_ROOTS
+    reports = list(
+        scan_paths(
+            paths,
+            options=chosen,
+            known=index,
+            show_values=show_values,
+            uid_roots=roots,
+            replacements=replacements,
+        )
+    )
+    if output_format == "json":
+        click.echo(render_scan_json(reports))
+    else:
+        click.echo(render_scan_text(reports, known=index is not None))
+    sys.exit(1 if any(not r.clean and not r.skipped for r in reports) else 0)

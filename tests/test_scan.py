@@ -1,0 +1,128 @@
+"""``dicomedit scan``: residual identifying data in output files."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pydicom
+import pydicom.data
+import pytest
+from click.testing import CliRunner
+
+import dicomedit
+from dicomedit.cli import main
+from dicomedit.io import read_dicom
+from dicomedit.profile import Option
+from dicomedit.profile.known import KnownValues, find_in_bytes
+from dicomedit.profile.scan import FindingKind, load_known, scan_dataset, scan_file, scan_paths
+from tests.conftest import FIXTURES
+
+SCAN = FIXTURES / "scan"
+ORIGINAL = SCAN / "original.dcm"
+LEAKY = SCAN / "leaky" / "output.dcm"
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "scripts" / "anon_script.das"
+TEST_FILES = Path(os.path.dirname(pydicom.data.__file__)) / "test_files"
+LABELS = {"project": "PROJ1", "subject": "SUBJ1", "session": "SESS1"}
+
+needs_engine = pytest.mark.skipif(not hasattr(dicomedit, "compile"), reason="the engine is not there yet")
+
+
+def test_leaky_fixture_findings_are_exactly_the_expected_ones() -> None:
+    index = load_known([ORIGINAL])
+    (report,) = list(scan_paths([LEAKY], known=index))
+    expected = json.loads((SCAN / "leaky" / "expected.json").read_text())
+    assert [[f.path, f.kind.value] for f in report.findings] == expected
+    assert report.compared_with is not None and "SOP Instance UID" in report.compared_with
+    kinds = {f.kind for f in report.findings}
+    assert kinds == set(FindingKind) - {FindingKind.NOT_MARKED}
+
+
+def test_values_are_only_shown_when_asked() -> None:
+    runner = CliRunner()
+    hidden = runner.invoke(main, ["scan", "--known", str(ORIGINAL), str(LEAKY)])
+    assert hidden.exit_code == 1
+    assert "Quirke" not in hidden.output and "ACC77120931" not in hidden.output
+    shown = runner.invoke(main, ["scan", "--known", str(ORIGINAL), "--show-values", str(LEAKY)])
+    assert "Quirke" in shown.output
+    as_json = runner.invoke(main, ["scan", "--format", "json", str(LEAKY)])
+    assert "Quirke" not in as_json.output
+    assert json.loads(as_json.output)[0]["findings"]
+
+
+def test_directories_skip_stray_files_but_named_files_must_be_dicom(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["scan", str(SCAN / "leaky")])
+    assert result.exit_code == 1
+    assert "notes.txt: skipped: not a DICOM file" in result.output
+    named = runner.invoke(main, ["scan", str(SCAN / "leaky" / "notes.txt")])
+    assert named.exit_code == 1
+    assert "cannot be scanned: not a DICOM file" in named.output
+    truncated = tmp_path / "cut.dcm"
+    truncated.write_bytes(ORIGINAL.read_bytes()[:300])
+    cut = runner.invoke(main, ["scan", str(truncated)])
+    assert cut.exit_code == 1 and "Traceback" not in cut.output
+    assert "cut.dcm: cannot be scanned" in cut.output
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    runner = CliRunner()
+    bad_known = runner.invoke(main, ["scan", "--known", str(SCAN / "leaky" / "notes.txt"), str(LEAKY)])
+    assert bad_known.exit_code == 2
+    assert "notes.txt" in bad_known.output
+    bad_label = runner.invoke(main, ["scan", "--label", "project", str(LEAKY)])
+    assert bad_label.exit_code == 2
+    missing = runner.invoke(main, ["scan", str(tmp_path / "missing")])
+    assert missing.exit_code == 2
+
+
+def test_options_and_library_api() -> None:
+    ds = pydicom.dcmread(LEAKY)
+    report = scan_dataset(ds, options=[Option.RETAIN_SAFE_PRIVATE])
+    assert FindingKind.PRIVATE not in {f.kind for f in report.findings}
+    assert all(f.value is None for f in report.findings)
+    shown = scan_dataset(ds, show_values=True)
+    assert any(f.value == "12 Quay Street" for f in shown.findings)
+    # Study Description holds a label written on purpose: not a residual value
+    relabelled = scan_dataset(ds, replacements=["ACC77120931"])
+    assert "(0008,1030)" not in {f.path for f in relabelled.findings if f.kind is FindingKind.PROFILE_VALUE}
+    assert scan_file(SCAN / "leaky" / "notes.txt").error is not None
+
+
+def test_known_values_ignore_digits_inside_longer_numbers() -> None:
+    known = KnownValues.from_dataset(pydicom.dcmread(ORIGINAL))
+    assert known.find("2.25.81947031512345") == []  # the birth date digits inside a UID
+    assert [v.name for v in known.find("born 19470315")] == ["Patient's Birth Date"]
+    assert find_in_bytes(b"x\x0019470315 ", ["19470315"]) == ["19470315"]
+    assert find_in_bytes(b"2.25.1947031577", ["19470315"]) == []
+
+
+@needs_engine
+@pytest.mark.parametrize(
+    "name",
+    [
+        "original.dcm",
+        "CT_small.dcm",
+        "MR_small.dcm",
+        "rtplan.dcm",
+        "rtstruct.dcm",
+        "reportsi.dcm",
+        "examples_overlay.dcm",
+        "nested_priv_SQ.dcm",
+        "liver_1frame.dcm",
+    ],
+)
+def test_reference_script_outputs_scan_clean(name: str, tmp_path: Path) -> None:
+    source = ORIGINAL if name == "original.dcm" else TEST_FILES / name
+    script = dicomedit.compile(REFERENCE.read_text(), str(REFERENCE))
+    outcome = script.apply(read_dicom(source), LABELS)
+    assert outcome.status.name == "MODIFIED", outcome.message
+    target = tmp_path / "out" / name
+    target.parent.mkdir()
+    outcome.dataset.save_as(target)
+    index = load_known([source])
+    (report,) = list(scan_paths([target], known=index, replacements=LABELS.values()))
+    assert report.clean, [(f.path, f.kind.value, f.message) for f in report.findings]
+    assert report.compared_with is not None and "matched by" in report.compared_with
