@@ -36,6 +36,15 @@ class DicomObject:
     modified: bool = False
     pixels_edited: bool = False  # alterPixels ran: the object is written Explicit VR Little Endian
     notes: list[str] = field(default_factory=list)
+    # what walks found, valid until the next change (see ``touch``); owned by ``walker``
+    cache: dict[str, object] = field(default_factory=dict)
+
+    def touch(self, *, structural: bool = True) -> None:
+        """Record a change.  A *structural* one (an element or item added or removed, a private
+        creator or the character set changed) makes cached walks stale; a new value does not."""
+        self.modified = True
+        if structural:
+            self.cache.clear()
 
     # -- encoding -----------------------------------------------------------------------------
     @property
@@ -76,8 +85,10 @@ class DicomObject:
         yield self.dataset
 
     def get(self, container: Dataset, tag: int) -> el.Element | None:
-        holder = self.holder(container, tag) if tag >> 16 == 0x0002 else container
-        if tag not in holder:
+        holder = container
+        if container is self.dataset and tag >> 16 == 0x0002:
+            holder = getattr(self.dataset, "file_meta", None)
+        if holder is None or tag not in holder:
             return None
         return holder.get_item(tag)
 
@@ -101,7 +112,7 @@ class DicomObject:
             # dcm4che2 creates an empty sequence and ignores the value (spec §6.5).
             if existing is None or el.element_vr(existing, creator) != "SQ":
                 holder[tag] = el.new_sequence_element(tag)
-                self.modified = True
+                self.touch()
             return
         is_meta = holder is not container or isinstance(holder, FileMetaDataset)
         little = True if is_meta else self.little_endian
@@ -110,7 +121,7 @@ class DicomObject:
             return
         implicit = False if is_meta else self.implicit_vr
         holder[tag] = el.raw_element(tag, vr, data, implicit=implicit, little=little)
-        self.modified = True
+        self.touch(structural=_structural(existing, tag))
 
     def set_raw(self, container: Dataset, tag: int, vr: str, data: bytes) -> None:
         """Store already-encoded bytes (used to write back values recorded earlier)."""
@@ -122,18 +133,18 @@ class DicomObject:
         little = True if is_meta else self.little_endian
         implicit = False if is_meta else self.implicit_vr
         holder[tag] = el.raw_element(tag, vr, data, implicit=implicit, little=little)
-        self.modified = True
+        self.touch(structural=_structural(existing, tag))
 
     def delete(self, container: Dataset, tag: int) -> None:
         holder = self.holder(container, tag) if tag >> 16 == 0x0002 else container
         if tag in holder:
             del holder[tag]
-            self.modified = True
+            self.touch()
 
     def empty_item(self, item: Dataset) -> None:
         for tag in list(item.keys()):
             del item[tag]
-            self.modified = True
+            self.touch()
 
     def sequence(self, container: Dataset, tag: int, *, create: bool) -> Sequence | None:
         """The sequence at ``tag``, created empty when asked; an error if it is not a sequence."""
@@ -142,14 +153,14 @@ class DicomObject:
             if not create:
                 return None
             holder[tag] = el.new_sequence_element(tag)
-            self.modified = True
+            self.touch()
         elem = holder[tag]  # converts a raw sequence; its items stay raw
         if elem.VR != "SQ" or not isinstance(elem.value, Sequence):
             if elem.VR in ("UN", None) and not elem.value:
                 if not create:
                     return None
                 holder[tag] = el.new_sequence_element(tag)
-                self.modified = True
+                self.touch()
                 elem = holder[tag]
             else:
                 raise EvaluationError(f"{el.tag_text(tag)} is not a sequence (VR {elem.VR})")
@@ -168,7 +179,7 @@ class DicomObject:
             return None
         while len(seq) <= index:
             seq.append(el.new_item(container))
-        self.modified = True
+        self.touch()
         created: Dataset = seq[index]
         return created
 
@@ -202,6 +213,13 @@ class DicomObject:
             if first <= tag <= last:
                 found[tag & 0xFF] = el.read_string(container.get_item(tag), charset)
         return found
+
+
+def _structural(existing: DataElement | RawDataElement | None, tag: int) -> bool:
+    """Whether replacing ``existing`` changes what a walk sees (paths, creators, character set)."""
+    if existing is None or el.is_private_creator(tag) or tag == SPECIFIC_CHARACTER_SET:
+        return True
+    return existing.VR == "SQ" or (existing.VR is None and el.dictionary_vr(tag) == "SQ")
 
 
 def _same_value(existing: DataElement | RawDataElement, vr: str, data: bytes) -> bool:

@@ -224,5 +224,5 @@ def delete(
         for seq, i, _ in sorted(items, key=lambda t: -t[1]):
             if i < len(seq):
                 del seq[i]
-                obj.modified = True
+                obj.touch()
     return DeleteReport(tuple(p for _, _, p in items))

@@ -123,11 +123,16 @@ class CompiledPath:
     steps: tuple[ResolvedStep, ...] | None  # for singular paths
     roots: frozenset[int] | None  # top-level tags a match must start from, when known
     is_private: bool  # the last tag is private
+    needle: str | None  # text every matching concrete path contains: a cheap test before the regex
 
     def matches(self, concrete: str) -> bool:
+        if self.needle is not None and self.needle not in concrete:
+            return False
         return self.pattern.fullmatch(concrete) is not None
 
     def prefix_matches(self, concrete: str) -> bool:
+        if self.needle is not None and self.needle not in concrete:
+            return False
         return self.extended.fullmatch(concrete) is not None
 
     @property
@@ -153,7 +158,21 @@ def compile_path(path: ast.TagPath) -> CompiledPath:
         steps=_resolved_steps(path) if path.is_singular else None,
         roots=_roots(path),
         is_private=last is not None and last.is_private,
+        needle=_needle(path),
     )
+
+
+def _needle(path: ast.TagPath) -> str | None:
+    """The last step's literal text when it has one (concrete paths are lowercase hex)."""
+    step = path.steps[-1]
+    if not isinstance(step, ast.TagStep):
+        return None
+    tag = step.tag
+    if tag.creator is not None:
+        return f'"{tag.creator}"'
+    if tag.has_wildcard:
+        return None
+    return (tag.group + tag.element).lower()
 
 
 def _resolved_steps(path: ast.TagPath) -> tuple[ResolvedStep, ...]:

@@ -65,10 +65,29 @@ def walk(
 
     ``roots`` limits the top level to those tags (a pattern anchored on a literal tag cannot
     match anything else); ``descend(node)`` is asked before entering a sequence's items.
+
+    A full walk is remembered until the object changes (``DicomObject.touch``): scripts run
+    many wildcard statements in a row that change nothing, and each would walk again.
     """
-    charset = obj.charset
-    for container in obj.top_level_containers():
-        yield from _walk(obj, container, "", charset, (), roots, descend)
+    if roots is not None:
+        charset = obj.charset
+        for container in obj.top_level_containers():
+            yield from _walk(obj, container, "", charset, (), roots, descend)
+        return
+    nodes = obj.cache.get("nodes")
+    if not isinstance(nodes, list):
+        charset = obj.charset
+        nodes = [n for c in obj.top_level_containers() for n in _walk(obj, c, "", charset, (), None, None)]
+        obj.cache["nodes"] = nodes
+    skip_deeper_than: int | None = None
+    for node in list(nodes):
+        if skip_deeper_than is not None:
+            if node.depth > skip_deeper_than:
+                continue
+            skip_deeper_than = None
+        yield node
+        if node.sequence is not None and descend is not None and not descend(node):
+            skip_deeper_than = node.depth
 
 
 def _walk(

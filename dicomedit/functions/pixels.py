@@ -95,6 +95,6 @@ def alter_pixels(env: Env, args: list[Value]) -> Value:
         meta = FileMetaDataset()
         ds.file_meta = meta
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    env.obj.modified = True
+    env.obj.touch()
     env.obj.pixels_edited = True
     return VOID

@@ -141,7 +141,7 @@ def retain_private_tags(env: Env, args: list[Value]) -> Value:
             index = next((i for i, other in enumerate(seq) if other is item), None)
             if index is not None:
                 del seq[index]
-                obj.modified = True
+                obj.touch()
     if high_seen:
         env.warn(
             "retainPrivateTags removed retained elements of private groups 8000-FFFF, as XNAT did before "
