@@ -85,7 +85,7 @@ class DicomObject:
         yield self.dataset
 
     def get(self, container: Dataset, tag: int) -> el.Element | None:
-        holder = container
+        holder: Dataset | None = container
         if container is self.dataset and tag >> 16 == 0x0002:
             holder = getattr(self.dataset, "file_meta", None)
         if holder is None or tag not in holder:
