@@ -332,3 +332,25 @@ def test_audit_usage_errors_exit_2(fake_xnat: FakeXNAT) -> None:
     assert run(fake_xnat, "audit", "--project", "P").exit_code == 2
     bad = run(fake_xnat, "audit", "--project", "P", "--all", "--label-is-identifier", "visit=AccessionNumber")
     assert bad.exit_code == 2 and "the label must be one of project, subject, session" in bad.output
+
+
+def test_uids_and_deidentification_method_are_checked(fake_xnat: FakeXNAT) -> None:
+    deid = str(SCRIPTS / "deid.das")
+    good = anonymized(1, 1, PatientIdentityRemoved="YES", DeidentificationMethod="dicomedit site script v1")
+    good.StudyInstanceUID = "2.25.123"
+    good.SOPInstanceUID = "2.25.456"
+    seed(fake_xnat, "ACC0001", [good])
+    result = run(fake_xnat, "audit", "--project", "P", "--session", "ACC0001", "--script", deid)
+    assert result.exit_code == 0, result.output
+    bad = raw(1, 1)
+    bad.StudyInstanceUID = "1.2.840.99.1"
+    bad.OtherPatientIDs = "OLD-ID"
+    seed(fake_xnat, "ACC0002", [bad])
+    result = run(fake_xnat, "audit", "--project", "P", "--session", "ACC0002", "--script", deid)
+    assert result.exit_code == 1
+    out = result.output
+    assert "(0020,000D) StudyInstanceUID: is not a 2.25. UID" in out
+    assert "(0008,0018) SOPInstanceUID: is not a 2.25. UID" in out
+    assert "(0012,0062) PatientIdentityRemoved: absent, but" in out and "the script did not run" in out
+    assert "(0010,1000) OtherPatientIDs: present, but" in out
+    assert "(0008,1030)" not in out  # deleted only for CT: asserts nothing

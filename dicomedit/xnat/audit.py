@@ -224,10 +224,14 @@ def derive_expectations(script: ast.Script, origin: str) -> dict[int, Expectatio
                     found.tag, found.want, found.origin, found.value, isinstance(st, ast.AssignIfExists)
                 )
             continue
-        if isinstance(st, ast.CallStatement) and st.call.name == "removeTags":
+        if isinstance(st, ast.CallStatement) and st.call.name in ("removeTags", "hashUIDList"):
+            hashing = st.call.name == "hashUIDList"
             for expr in ast.iter_exprs(st.call):
                 if isinstance(expr, ast.TagPath) and (tag := _tag_of(expr)) is not None:
-                    out[tag] = Expectation(tag, Want.ABSENT, where)
+                    if hashing:
+                        out[tag] = Expectation(tag, Want.HASHED_UID, where, if_present=True)
+                    else:
+                        out[tag] = Expectation(tag, Want.ABSENT, where)
             continue
         for tag in _touched(st):
             out.pop(tag, None)
