@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import pydicom
@@ -46,8 +47,16 @@ def dicom(series: int, instance: int, **attrs: str) -> pydicom.Dataset:
 def anonymized(
     series: int, instance: int, *, subject: str = "SUBJ01", session: str = "ACC0001", **extra: str
 ) -> pydicom.Dataset:
-    attrs = {"PatientName": subject, "PatientID": session, "StudyDescription": "P", **extra}
-    return dicom(series, instance, **attrs)
+    attrs = {
+        "PatientName": subject,
+        "PatientID": session,
+        "StudyDescription": "P",
+        "PatientIdentityRemoved": "YES",
+    }
+    ds = dicom(series, instance, **{**attrs, **extra})
+    del ds.SeriesDescription
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = f"2.25.{uuid.uuid4().int}"
+    return ds
 
 
 def raw(series: int, instance: int) -> pydicom.Dataset:
@@ -353,4 +362,14 @@ def test_uids_and_deidentification_method_are_checked(fake_xnat: FakeXNAT) -> No
     assert "(0008,0018) SOPInstanceUID: is not a 2.25. UID" in out
     assert "(0012,0062) PatientIdentityRemoved: absent, but" in out and "the script did not run" in out
     assert "(0010,1000) OtherPatientIDs: present, but" in out
-    assert "(0008,1030)" not in out  # deleted only for CT: asserts nothing
+    assert "(0008,1030) StudyDescription: present" not in out  # deleted only for CT: asserts nothing
+    assert "(0008,1030) Study Description: still holds a value" in out  # but the residual scan sees it
+
+
+def test_residual_scan_finds_what_the_script_never_mentions(fake_xnat: FakeXNAT) -> None:
+    seed(fake_xnat, "ACC0001", [anonymized(1, 1, InstitutionName="General Hospital of Springfield")])
+    result = run(fake_xnat, "audit", "--project", "P", "--session", "ACC0001", "--script", SITE)
+    assert result.exit_code == 1
+    assert "(0008,0080) Institution Name: still holds a value" in result.output
+    assert "[S:profile-value]" in result.output
+    assert "Springfield" not in result.output

@@ -17,10 +17,11 @@ Patient values are kept out of messages unless ``show_values`` is set.
 from __future__ import annotations
 
 import enum
+import functools
 import random
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ from ..check import check
 from ..errors import DicomEditError, ScriptError
 from ..profile.lint import LabelIdentifier, LintError
 from ..profile.lint import parse_label_identifier as _parse_label
+from ..profile.scan import scan_dataset
+from ..profile.table import Profile, load_profile
 from ..syntax import ast
 from .anonymize import AnonymizeAPI, Scope
 from .archive import DICOM_RESOURCES, ArchiveAPI, ZipLimits, extract_verified, session_folder
@@ -123,9 +126,6 @@ class AuditReport:
         return tuple(s for s in self.sessions if s.problem)
 
 
-Scanner = Callable[[pydicom.Dataset], Iterable[tuple[str, str, str]]]  # (attribute, code, message)
-
-
 @dataclass(frozen=True, slots=True)
 class AuditOptions:
     scripts: tuple[tuple[str, str], ...] = ()  # (origin, text), site first
@@ -134,7 +134,7 @@ class AuditOptions:
     keep: Path | None = None
     resources: tuple[str, ...] = DICOM_RESOURCES
     limits: ZipLimits = field(default_factory=ZipLimits)
-    scanner: Scanner | None = None  # the residual-PHI scan, called on every file
+    residual_scan: bool = True  # run dicomedit's residual-PHI scan on every file
 
 
 class AuditError(DicomEditError):
@@ -432,6 +432,7 @@ def audit_session(
             f"session {session.label} has no {' or '.join(options.resources)} files to audit",
         )
     variables = {"project": session.project, "subject": session.subject_label, "session": session.label}
+    constants = [e.value for e in expectations.values() if e.want is Want.VALUE and e.value]
     findings = [
         Finding(session.label, "session metadata", attr, code, msg, value)
         for attr, code, msg, value in check_metadata(
@@ -454,14 +455,45 @@ def audit_session(
                 Finding(session.label, where, "file", "A140", f"cannot be read as DICOM ({type(e).__name__})")
             )
             continue
-        for attr, code, msg, value in check_dataset(
-            ds, expectations, variables, options.label_identifiers, options.known_uids
-        ):
-            findings.append(Finding(session.label, where, attr, code, msg, value))
-        if options.scanner is not None:
-            for attr, code, msg in options.scanner(ds):
-                findings.append(Finding(session.label, where, attr, code, msg))
+        file_findings = [
+            Finding(session.label, where, attr, code, msg, value)
+            for attr, code, msg, value in check_dataset(
+                ds, expectations, variables, options.label_identifiers, options.known_uids
+            )
+        ]
+        findings.extend(file_findings)
+        if options.residual_scan:
+            findings.extend(_residual(ds, session.label, where, file_findings, variables, constants, options))
     return SessionAudit(project, session.label, session.id, len(files), tuple(findings))
+
+
+def _residual(
+    ds: pydicom.Dataset,
+    session: str,
+    where: str,
+    already: Sequence[Finding],
+    variables: Mapping[str, str],
+    constants: Sequence[str],
+    options: AuditOptions,
+) -> Iterator[Finding]:
+    """The residual-PHI scan of one file; attributes already reported by an assertion are skipped.
+
+    Labels and the script's own constants are written on purpose, so they are not residues,
+    except labels declared to be identifiers.
+    """
+    identifiers = {lab.label for lab in options.label_identifiers}
+    replacements = [v for k, v in variables.items() if v and k not in identifiers] + list(constants)
+    report = scan_dataset(ds, show_values=True, replacements=replacements, path=where, profile=_profile())
+    seen = {f.attribute.split(" ")[0] for f in already}
+    for sf in report.findings:
+        if sf.path in seen:
+            continue
+        yield Finding(session, where, f"{sf.path} {sf.name}", f"S:{sf.kind.value}", sf.message, sf.value)
+
+
+@functools.cache
+def _profile() -> Profile:
+    return load_profile()
 
 
 def audit_project(
