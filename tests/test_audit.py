@@ -367,9 +367,9 @@ def test_uids_and_deidentification_method_are_checked(fake_xnat: FakeXNAT) -> No
 
 
 def test_residual_scan_finds_what_the_script_never_mentions(fake_xnat: FakeXNAT) -> None:
-    seed(fake_xnat, "ACC0001", [anonymized(1, 1, InstitutionName="General Hospital of Springfield")])
+    seed(fake_xnat, "ACC0001", [anonymized(1, 1, PatientAddress="12 Elm Street, Springfield")])
     result = run(fake_xnat, "audit", "--project", "P", "--session", "ACC0001", "--script", SITE)
     assert result.exit_code == 1
-    assert "(0008,0080) Institution Name: still holds a value" in result.output
+    assert "(0010,1040) Patient's Address: still holds a value" in result.output
     assert "[S:profile-value]" in result.output
     assert "Springfield" not in result.output
