@@ -247,3 +247,12 @@ def test_library_publish_raises_script_error_with_diagnostics(fake_xnat: FakeXNA
     with XNATClient(credentials, ClientSettings(retries=0)) as client, pytest.raises(ScriptError) as info:
         publish(client, (SCRIPTS / "lists.das").read_text(), scope=Scope())
     assert info.value.diagnostics
+
+
+def test_disabled_project_script_cannot_be_read_back_and_says_so(fake_xnat: FakeXNAT) -> None:
+    project = fake_xnat.add_project("P")
+    project.script, project.script_enabled = 'version "6.3"\n', False
+    result = run(fake_xnat, "publish", script("project.das"), "--project", "P", "--no-enable")
+    assert result.exit_code == 0, result.output
+    assert "could not be read back" in result.output
+    assert project.script is not None and '"Study A"' in project.script and not project.script_enabled

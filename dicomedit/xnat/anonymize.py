@@ -290,6 +290,11 @@ def publish(
     warnings: tuple[str, ...] = ()
     if changed:
         warnings = api.write_script(scope, text)
+    if scope.project is not None and not will_enable:
+        warnings += (
+            f"{scope.label} stays disabled, and XNAT does not show a disabled project script: the "
+            "upload could not be read back. Enable it to verify it",
+        )
     if enable and not was_enabled:
         api.set_enabled(scope, True)
     verified, why = _verify(api, scope, text, enable or was_enabled, poll, sleep)
