@@ -18,6 +18,9 @@ from .vr_check import vr_diagnostics
 
 HOST_VARIABLES = frozenset({"project", "subject", "session"})
 
+# Java regex syntax Python's re does not know; such patterns are not judged here
+_JAVA_ONLY_REGEX = re.compile(r"\\[pPQEzRhHX]")
+
 _ERR, _WARN = Severity.ERROR, Severity.WARNING
 
 
@@ -147,14 +150,20 @@ class _Checker:
                 'write  version "6.6"  without = or :=',
             )
         elif line.version not in SUPPORTED_VERSIONS:
-            shown = line.version if line.version else "an empty version"
-            hint = None
+            shown = repr(line.version) if line.version else "an empty version"
             if line.version == "":
                 hint = 'XNAT splits the line on single spaces: write exactly one space, version "6.6"'
+            elif not re.match(r'version\s+"', line.text):
+                hint = (
+                    "this line only starts with the word 'version'; XNAT takes the first such line "
+                    "for the version declaration: rename it or put the version statement first"
+                )
+            else:
+                hint = f"supported versions: {', '.join(SUPPORTED_VERSIONS)}"
             self.report(
                 _ERR,
                 "E112",
-                f"XNAT reads {shown!r} from the first line starting with 'version' and finds no "
+                f"XNAT reads {shown} from the first line starting with 'version' and finds no "
                 "engine for it: every import fails",
                 span,
                 hint,
@@ -162,15 +171,17 @@ class _Checker:
 
     # -- text ------------------------------------------------------------------------------
     def _check_text(self, source: Source) -> None:
-        for i, line in enumerate(source.original_lines, start=1):
+        # comments never reach XNAT's parser, so only the processed text matters
+        for i, line in enumerate(source.lines, start=1):
             for j, ch in enumerate(line, start=1):
                 if ord(ch) > 127:
+                    line_no, col = source.original_position(i, j)
                     self.report(
                         _WARN,
                         "W302",
                         f"non-ASCII character {ch!r}: XNAT decodes uploaded scripts as ISO-8859-1, "
                         "so it may not reach DICOM as written",
-                        Span.point(i, j),
+                        Span.point(line_no, col),
                         "keep scripts ASCII",
                     )
                     break
@@ -241,7 +252,7 @@ class _Checker:
             )
 
     def _regex(self, expr: ast.Expr) -> None:
-        if not isinstance(expr, ast.String):
+        if not isinstance(expr, ast.String) or _JAVA_ONLY_REGEX.search(expr.value):
             return
         try:
             re.compile(expr.value)
@@ -345,6 +356,7 @@ class _Checker:
                 "project, subject and session, so it fails with 'Unknown variable' unless an "
                 "upload client sets it",
                 var.span,
+                _constant_hint(var.name),
             )
 
     def _list(self, lst: ast.ListLiteral, kind: ArgKind | None = None, call: ast.Call | None = None) -> None:
@@ -378,8 +390,10 @@ class _Checker:
             self.report(
                 _WARN,
                 "W300",
-                f"variable {var.name!r} is used before it is assigned",
+                f"variable {var.name!r} is used before it is assigned; XNAT fails at run time "
+                "unless an upload client sets it",
                 var.span,
+                _constant_hint(var.name),
             )
 
     def _host_variables_in_arguments(self) -> None:
@@ -530,6 +544,12 @@ class _Checker:
                 span,
                 "write the item number after every sequence, e.g. (0008,1110)[0]",
             )
+
+
+def _constant_hint(name: str) -> str | None:
+    if name in ("true", "false"):
+        return f'{name} is a variable name here; write the function {name}[] or the string "{name}"'
+    return None
 
 
 def _always_rejects(st: ast.Statement) -> bool:

@@ -21,8 +21,10 @@ from .parser import ParseResult, parse_source
 
 INDENT = "    "
 
-# a 4-character hex-like run right before ")" would lex as a tag element (spec §2.2)
+# a 4-character hex-like run right before ")" would lex as a tag element, and right after "("
+# as a tag group (spec §2.2): keep a space there
 _ELEMENT_LIKE_END = re.compile(r"(?:^|[^0-9A-Za-z_#@])[0-9a-fA-FXx#@]{4}$")
+_GROUP_LIKE_START = re.compile(r"[0-9a-fA-FXx#@]{4}")
 
 
 class FormatError(ScriptError):
@@ -145,7 +147,9 @@ class _Formatter:
         return [_Line("}", {st.span.end_line})]
 
     def header(self, keyword: str, cond: ast.Condition, anchors: set[int]) -> list[_Line]:
-        lines = _join([_Line(f"{keyword} (")], self.condition(cond))
+        body = self.condition(cond)
+        opening = f"{keyword} ( " if _GROUP_LIKE_START.match(body[0].text) else f"{keyword} ("
+        lines = _join([_Line(opening)], body)
         close = " ) {" if _ELEMENT_LIKE_END.search(lines[-1].text) else ") {"
         lines = _join(lines, [_Line(close)])
         lines[0].anchors |= anchors
@@ -223,6 +227,20 @@ def path(p: ast.TagPath) -> str:
     return p.text()
 
 
+def _render(statements: tuple[ast.Statement, ...], source: Source) -> str:
+    fm = _Formatter(source, sorted(source.comments, key=lambda c: (c.line, c.column)))
+    fm.block(statements, 0, None)
+    for i, c in enumerate(fm.comments):
+        if i not in fm.used:  # never lose a comment
+            fm.out.append(c.text.rstrip())
+    return "\n".join(fm.out).strip("\n") + "\n" if fm.out else ""
+
+
+def format_ast(script: ast.Script) -> str:
+    """Render a script built in code (no comments, no original layout) in the canonical layout."""
+    return _render(script.statements, preprocess(""))
+
+
 def format_script(text: str, path_name: str | None = None) -> str:
     """The canonical layout of ``text``.
 
@@ -236,12 +254,7 @@ def format_script(text: str, path_name: str | None = None) -> str:
             f"{path_name or '<script>'}: cannot format a script with syntax errors; run dicomedit check",
             parsed.diagnostics,
         )
-    fm = _Formatter(source, sorted(source.comments, key=lambda c: (c.line, c.column)))
-    fm.block(parsed.script.statements, 0, None)
-    for i, c in enumerate(fm.comments):
-        if i not in fm.used:  # never lose a comment
-            fm.out.append(c.text.rstrip())
-    result = "\n".join(fm.out).strip("\n") + "\n" if fm.out else ""
+    result = _render(parsed.script.statements, source)
     before = find_version_line(source.original_lines)
     after = find_version_line(result.splitlines())
     if (before.version if before else None) != (after.version if after else None):

@@ -302,32 +302,76 @@ def _expected_text(expected: set[str]) -> str:
 
 def _syntax_diagnostic(err: UnexpectedToken, tokens: list[Token]) -> Diagnostic:
     tok: Token = err.token
+    index = next((i for i, t in enumerate(tokens) if t is tok), len(tokens))
+    prev = tokens[index - 1] if index > 0 else None
+    nxt = tokens[index + 1] if index + 1 < len(tokens) else None
     if tok.type == "$END":
         last = tokens[-1] if tokens else None
         span = _tok_span(last) if last is not None else Span(1, 1, 1, 2)
     else:
         span = _tok_span(tok)
-    hint = _hint_for(tok, err.expected)
+    runaway = _runaway_string(tokens[:index])
+    if runaway is not None:
+        return Diagnostic(
+            Severity.ERROR,
+            "E102",
+            f"the string that starts at {runaway.line}:{runaway.column} runs past the end of its line",
+            _tok_span(runaway),
+            "add the closing quote (a string can only continue on the next line after a '\\')",
+        )
     if tok.type == "D_QUOTE":
-        msg = "unterminated string or invalid escape sequence in a string"
-        return Diagnostic(Severity.ERROR, "E102", msg, span, hint)
-    if tok.type == "HEXDIGIT_WILDCARD":
-        msg = "'x' and 'X' are hex-digit wildcards and cannot be used as names"
-        return Diagnostic(Severity.ERROR, "E100", msg, span, "rename the variable")
-    msg = f"syntax error: unexpected {_describe_token(tok)}{_expected_text(set(err.expected))}"
-    return Diagnostic(Severity.ERROR, "E100", msg, span, hint)
-
-
-def _hint_for(tok: Token, expected: Any) -> str | None:
-    if tok.type == "PUBLIC_ELEMENT" and "R_PAREN" in expected:
-        return "a number directly followed by ')' reads as a tag element; quote it, e.g. \"1234\""
-    if tok.type == "D_QUOTE":
-        return (
+        return Diagnostic(
+            Severity.ERROR,
+            "E102",
+            "unterminated string or invalid escape sequence in a string",
+            span,
             "strings take only the escapes \\n \\r \\t \\b \\f \\( \\) \\\\ and three octal digits; "
-            'write a regex backslash as \\\\ (e.g. "\\\\d")'
+            'write a regex backslash as \\\\ (e.g. "\\\\d")',
+        )
+    if tok.type == "HEXDIGIT_WILDCARD" and nxt is not None and nxt.type in ("OP_ASSIGN", "L_BRACKET"):
+        return Diagnostic(
+            Severity.ERROR,
+            "E100",
+            f"'{tok.value}' is a hex-digit wildcard and cannot be used as a name",
+            span,
+            "rename it",
+        )
+    msg = f"syntax error: unexpected {_describe_token(tok)}{_expected_text(set(err.expected))}"
+    return Diagnostic(Severity.ERROR, "E100", msg, span, _hint_for(tok, prev, set(err.expected)))
+
+
+def _runaway_string(tokens: list[Token]) -> Token | None:
+    """The last string before the error if it swallowed a line end (usually a missing quote)."""
+    for tok in reversed(tokens):
+        if tok.type == "STRING":
+            return tok if "\n" in tok.value else None
+    return None
+
+
+def _hint_for(tok: Token, prev: Token | None, expected: set[str]) -> str | None:
+    if tok.type == "PUBLIC_ELEMENT" and (prev is None or prev.type != "COMMA"):
+        return (
+            "a number or name directly followed by ')' reads as a tag element: "
+            'quote it ("1234") or add a space'
         )
     if tok.type == "PUBLIC_ELEMENT" and "PVT_ELEMENT" in expected:
         return "a private tag needs its creator: (gggg,{CREATOR}ee)"
+    if tok.type == "PVT_ELEMENT" and "PUBLIC_ELEMENT" in expected:
+        return "a group ending in @ or an even digit is public and cannot take a {creator}"
+    if tok.type == "L_PAREN" and ("PUBLIC_GROUP" in expected or "PVT_GROUP" in expected):
+        return (
+            "write tags as (gggg,eeee) with no space after '('; the last group digit is a hex digit, "
+            "@ (even) or # (odd), never x"
+        )
+    if tok.type == "NEWLINE" and prev is not None and prev.type in ("NEWLINE", "COMMA", "L_BRACE"):
+        return "a list allows one line break around each entry: no blank or comment-only lines inside it"
+    if (
+        tok.type == "INTEGER"
+        and prev is not None
+        and prev.type in ("COMMA",)
+        and "PUBLIC_ELEMENT" in expected
+    ):
+        return "no space is allowed before the ')' of a tag"
     return None
 
 
@@ -383,12 +427,23 @@ def parse_source(source: Source, path: str | None = None) -> ParseResult:
     tokens, bad = tokenize(source)
     tokens = drop_separators_before_else(tokens)
     diagnostics: list[Diagnostic] = [_bad_char_diagnostic(b) for b in bad]
+    diagnostics.extend(
+        Diagnostic(
+            Severity.WARNING,
+            "W104",
+            "this string continues on the next line; XNAT accepts it, but it is usually a missing quote",
+            _tok_span(t),
+        )
+        for t in tokens
+        if t.type == "STRING" and "\n" in t.value
+    )
     try:
         statements = _parse_tokens(tokens)
     except UnexpectedInput:
         statements, errors = _recover(tokens)
         diagnostics.extend(errors)
-    diagnostics = [d.with_path(path) for d in diagnostics]
+    runaway = {d.span for d in diagnostics if d.code == "E102"}
+    diagnostics = [d.with_path(path) for d in diagnostics if not (d.code == "W104" and d.span in runaway)]
     return ParseResult(ast.Script(statements, path), tuple(diagnostics), source)
 
 

@@ -1,0 +1,66 @@
+"""Fixture scripts with their expected diagnostics (tests/fixtures/syntax/).
+
+``valid/NAME.das`` must check without any diagnostic unless ``valid/NAME.expected`` lists them;
+``invalid/NAME.das`` must produce exactly the diagnostics in ``invalid/NAME.expected``, one per
+line as ``LINE:COL: severity: message [CODE]``.  Adding a case means adding files.
+Set DICOMEDIT_UPDATE_FIXTURES=1 to write the .expected files from the current output (then
+review every change).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import dicomedit
+from dicomedit.diagnostics import Diagnostic
+from dicomedit.syntax.format import format_script
+from tests.conftest import FIXTURES
+
+SYNTAX = FIXTURES / "syntax"
+VALID = sorted((SYNTAX / "valid").glob("*.das"))
+INVALID = sorted((SYNTAX / "invalid").glob("*.das"))
+
+
+def _line(d: Diagnostic) -> str:
+    return f"{d.span.line}:{d.span.column}: {d.severity.value}: {d.message} [{d.code}]"
+
+
+def _actual(script: Path) -> list[str]:
+    result = dicomedit.check(script.read_text(encoding="utf-8"), script.name)
+    return [_line(d) for d in result.diagnostics]
+
+
+def _expected(script: Path, actual: list[str]) -> list[str]:
+    expected_file = script.with_suffix(".expected")
+    if os.environ.get("DICOMEDIT_UPDATE_FIXTURES") and (actual or expected_file.exists()):
+        expected_file.write_text("".join(f"{a}\n" for a in actual), encoding="utf-8")
+    if not expected_file.exists():
+        return []
+    return expected_file.read_text(encoding="utf-8").splitlines()
+
+
+@pytest.mark.parametrize("script", VALID, ids=lambda p: p.stem)
+def test_valid_scripts_have_no_errors(script: Path) -> None:
+    actual = _actual(script)
+    assert actual == _expected(script, actual)
+    assert not any(": error: " in a for a in actual)
+
+
+@pytest.mark.parametrize("script", INVALID, ids=lambda p: p.stem)
+def test_invalid_scripts_report_exactly_the_expected_diagnostics(script: Path) -> None:
+    actual = _actual(script)
+    assert actual == _expected(script, actual)
+    assert any(": error: " in a for a in actual)
+
+
+@pytest.mark.parametrize("script", VALID, ids=lambda p: p.stem)
+def test_formatting_a_valid_script_keeps_its_meaning_and_is_idempotent(script: Path) -> None:
+    text = script.read_text(encoding="utf-8")
+    formatted = format_script(text)
+    assert dicomedit.parse(formatted).script == dicomedit.parse(text).script
+    assert format_script(formatted) == formatted
+    # comments survive
+    assert formatted.count("//") >= text.count("// ") - text.count('"//')
