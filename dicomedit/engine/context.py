@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..errors import DicomEditError
-from ..releases import Release, behaves_like_newer
+from ..releases import Release, behaves_like_newer, parse_release
 
 
 class LookupTableError(DicomEditError):
@@ -45,7 +45,7 @@ class RunContext:
     * ``reject_enabled``: when False, ``reject[]`` only adds a warning (as XNAT does when it
       re-runs scripts on archived data).
     * ``echo``: called with each line printed by ``echo`` (the lines are also in the Outcome).
-    * ``xnat``: the XNAT release to behave like (``releases.parse_release("1.8.6")``); None
+    * ``xnat``: the XNAT release to behave like (``"1.8.6"`` or a ``releases.Release``); None
       means the newest.  The behaviours that changed are listed in ``releases.BEHAVIOURS``:
       item deletion and private creators before 1.8.7, ``normalizeString`` on UN before 1.10,
       ``retainPrivateTags`` on groups ≥ 0x8000 before 1.10.1.
@@ -58,10 +58,14 @@ class RunContext:
     network_timeout: float = 10.0
     reject_enabled: bool = True
     echo: Callable[[str], None] | None = None
-    xnat: Release | None = None
+    xnat: Release | str | None = None
     uid_map: dict[str, str] = field(default_factory=dict)
     referenced_uid_map: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.xnat, str):
+            self.xnat = parse_release(self.xnat)
 
     def load_lookup_table(self, path: str | os.PathLike[str]) -> None:
         try:
@@ -85,7 +89,8 @@ class RunContext:
 
     def newer(self, behaviour: str) -> bool:
         """Whether this run has the newer form of ``behaviour`` (a ``releases.BEHAVIOURS`` key)."""
-        return behaves_like_newer(behaviour, self.xnat)
+        release = parse_release(self.xnat) if isinstance(self.xnat, str) else self.xnat
+        return behaves_like_newer(behaviour, release)
 
     def memo(self, table: dict[str, str], key: str, make: Callable[[], str]) -> str:
         with self._lock:
