@@ -104,3 +104,11 @@ def sort_key(cid: str) -> tuple[str, int, str]:
 
 def shared_input(name: str) -> dict[str, Any]:
     return _read_json(INPUTS / f"{name}.json")
+
+
+VECTORS = CORPUS / "vectors"
+
+
+def load_vectors(name: str) -> dict[str, Any]:
+    """A vector table: ``hashuid.json`` or ``dateshift.json``."""
+    return _read_json(VECTORS / name)

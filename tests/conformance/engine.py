@@ -40,7 +40,8 @@ def _run_context_class() -> Any:
 
 
 def script_error() -> type[BaseException]:
-    return importlib.import_module("dicomedit").ScriptError  # type: ignore[no-any-return]
+    error: type[BaseException] = importlib.import_module("dicomedit").ScriptError
+    return error
 
 
 def compile_script(text: str, path: Path | None = None) -> Any:

@@ -34,7 +34,7 @@ from .render import BYTE_VRS, as_text, is_empty, raw_bytes
 
 OK_STATUSES = {"MODIFIED", "UNCHANGED"}
 # Written by whatever wrote the file, not by the script: left out of whole-object comparisons.
-WRITER_ELEMENTS = {0x00020000, 0x00020012, 0x00020013}
+WRITER_ELEMENTS = frozenset({0x00020000, 0x00020012, 0x00020013})
 
 PATH_CHECKS = {
     "equals", "absent", "present", "empty", "vr", "items", "count", "startswith", "bytes", "unchanged",
@@ -281,7 +281,9 @@ def _meta(ds: Dataset) -> Dataset:
     return meta if meta is not None else Dataset()
 
 
-def _compare_level(before: Dataset, after: Dataset, where: str, skip: set[int] = frozenset()) -> list[str]:  # type: ignore[assignment]
+def _compare_level(
+    before: Dataset, after: Dataset, where: str, skip: frozenset[int] = frozenset()
+) -> list[str]:
     diffs: list[str] = []
     tags = sorted(set(before.keys()) | set(after.keys()))
     for tag in tags:

@@ -27,6 +27,8 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from . import engine, fixtures
 from .cases import Case, shared_input
 from .expect import Result, check
+from .paths import resolve
+from .render import as_text
 from .spec import apply_edits, build_dataset
 
 EXPLICIT_LE = "1.2.840.10008.1.2.1"
@@ -234,3 +236,20 @@ def _served(spec: dict[str, Any] | None) -> Iterator[str | None]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def evaluate(script_text: str, target: str) -> tuple[str, str | None, str | None]:
+    """Run a one-object script on an empty object: (status, message, value at ``target``).
+
+    Used by the vector tables, which exercise the engine through scripts only.
+    """
+    reason = engine.unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    script = engine.compile_script(script_text)
+    outcome = engine.apply(script, _element_input({}), None, engine.new_run())
+    value = None
+    if outcome.dataset is not None:
+        found = resolve(outcome.dataset, target)
+        value = as_text(found[0].element) if found and found[0].element is not None else None
+    return engine.status_name(outcome), outcome.message, value
