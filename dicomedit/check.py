@@ -18,6 +18,8 @@ from .vr_check import vr_diagnostics
 
 HOST_VARIABLES = frozenset({"project", "subject", "session"})
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
 # Java regex syntax Python's re does not know; such patterns are not judged here
 _JAVA_ONLY_REGEX = re.compile(r"\\[pPQEzRhHX]")
 
@@ -173,18 +175,17 @@ class _Checker:
     def _check_text(self, source: Source) -> None:
         # comments never reach XNAT's parser, so only the processed text matters
         for i, line in enumerate(source.lines, start=1):
-            for j, ch in enumerate(line, start=1):
-                if ord(ch) > 127:
-                    line_no, col = source.original_position(i, j)
-                    self.report(
-                        _WARN,
-                        "W302",
-                        f"non-ASCII character {ch!r}: XNAT decodes uploaded scripts as ISO-8859-1, "
-                        "so it may not reach DICOM as written",
-                        Span.point(line_no, col),
-                        "keep scripts ASCII",
-                    )
-                    break
+            m = _NON_ASCII.search(line)
+            if m is not None:
+                line_no, col = source.original_position(i, m.start() + 1)
+                self.report(
+                    _WARN,
+                    "W302",
+                    f"non-ASCII character {m.group()!r}: XNAT decodes uploaded scripts as ISO-8859-1, "
+                    "so it may not reach DICOM as written",
+                    Span.point(line_no, col),
+                    "keep scripts ASCII",
+                )
 
     # -- statements --------------------------------------------------------------------------
     def _statements(self, statements: tuple[ast.Statement, ...]) -> None:

@@ -86,6 +86,12 @@ class Source:
     def original_lines(self) -> Sequence[str]:
         return self._orig_lines
 
+    def unjoined_lines(self) -> list[int]:
+        """For each processed line, its original line number when it was not joined, else 0."""
+        return [
+            segs[0].orig_line if len(segs) == 1 and segs[0].orig_col == 0 else 0 for segs in self._segments
+        ]
+
     def original_position(self, line: int, column: int) -> tuple[int, int]:
         """Map a 1-based (line, column) of the processed text to the original text."""
         if line < 1 or line > len(self._segments):

@@ -10,13 +10,19 @@ review every change).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from lark import Lark
+from lark.lexer import Lexer
 
 import dicomedit
 from dicomedit.diagnostics import Diagnostic
+from dicomedit.source import preprocess
 from dicomedit.syntax.format import format_script
+from dicomedit.syntax.lexer import Token, drop_separators_before_else, tokenize
+from dicomedit.syntax.parser import _drive, _ToAst, grammar_text
 from tests.conftest import FIXTURES
 
 SYNTAX = FIXTURES / "syntax"
@@ -64,3 +70,25 @@ def test_formatting_a_valid_script_keeps_its_meaning_and_is_idempotent(script: P
     assert format_script(formatted) == formatted
     # comments survive
     assert formatted.count("//") >= text.count("// ") - text.count('"//')
+
+
+class _ListLexer(Lexer):
+    def __init__(self, conf: object) -> None:
+        pass
+
+    def lex(self, data: list[Token]) -> Iterator[Token]:  # type: ignore[override]
+        yield from data
+
+
+@pytest.mark.parametrize("script", VALID, ids=lambda p: p.stem)
+def test_table_driver_agrees_with_larks_own_parser(script: Path) -> None:
+    lark = Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer=_ListLexer,
+        transformer=_ToAst(),
+        maybe_placeholders=False,
+        start=["start", "tagpath_text"],
+    )
+    tokens = drop_separators_before_else(tokenize(preprocess(script.read_text(encoding="utf-8")))[0])
+    assert lark.parse(tokens, start="start") == _drive(tokens, "start")  # type: ignore[arg-type]

@@ -16,9 +16,40 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from lark import Token
-
 from ..source import Source
+
+
+class Token:
+    """A token with its text and its position in the original script (1-based lines/columns).
+
+    Lighter than ``lark.Token``: scripts of thousands of statements make tens of thousands.
+    """
+
+    __slots__ = ("column", "end_column", "end_line", "end_pos", "line", "start_pos", "type", "value")
+
+    def __init__(
+        self,
+        type: str,
+        value: str,
+        start_pos: int,
+        line: int,
+        column: int,
+        end_line: int,
+        end_column: int,
+        end_pos: int,
+    ) -> None:
+        self.type = type
+        self.value = value
+        self.start_pos = start_pos
+        self.line = line
+        self.column = column
+        self.end_line = end_line
+        self.end_column = end_column
+        self.end_pos = end_pos
+
+    def __repr__(self) -> str:
+        return f"Token({self.type!r}, {self.value!r}, {self.line}:{self.column})"
+
 
 KEYWORDS = {
     "if": "IF",
@@ -160,32 +191,84 @@ def tokenize(source: Source) -> tuple[list[Token], list[BadCharacter]]:
     text = source.text
     tokens: list[Token] = []
     bad: list[BadCharacter] = []
-    line_starts = [0]
+    starts = [0]
     for text_line in source.lines:
-        line_starts.append(line_starts[-1] + len(text_line) + 1)
-    line_idx = 0
+        starts.append(starts[-1] + len(text_line) + 1)
+    # processed line -> original line, when the line was not joined from several (the usual case)
+    simple = source.unjoined_lines()
     to_orig = source.original_position
+    n_lines = len(starts) - 1
+    idx = 0
+    line_start, next_start = 0, starts[1] if n_lines else len(text) + 1
     for kind, value, pos in raw_tokens(text):
-        while line_idx + 1 < len(line_starts) and line_starts[line_idx + 1] <= pos:
-            line_idx += 1
-        pline = line_idx + 1
-        pcol = pos - line_starts[line_idx] + 1
-        line, col = to_orig(pline, pcol)
+        while pos >= next_start and idx + 1 < n_lines:
+            idx += 1
+            line_start, next_start = next_start, starts[idx + 1]
+        col0 = pos - line_start
+        orig_line = simple[idx]
+        if orig_line:
+            line, col = orig_line, col0 + 1
+        else:
+            line, col = to_orig(idx + 1, col0 + 1)
         if kind == "BAD":
             bad.append(BadCharacter(value, line, col))
             continue
         end_pos = pos + len(value)
         if kind == "NEWLINE":
             end_line, end_col = line, col + 1
+        elif orig_line and end_pos <= next_start - 1:
+            end_line, end_col = line, col + len(value)
         else:
-            # the end of a token may lie on a later line (strings with raw newlines or joins)
-            eidx = line_idx
-            while eidx + 1 < len(line_starts) and line_starts[eidx + 1] <= end_pos - 1:
+            # the token ends on a later line: a string with a raw newline, or a joined line
+            eidx = idx
+            while eidx + 1 < n_lines and starts[eidx + 1] <= end_pos - 1:
                 eidx += 1
-            last_line, last_col = to_orig(eidx + 1, end_pos - 1 - line_starts[eidx] + 1)
-            end_line, end_col = last_line, last_col + 1
+            end_line, last_col = to_orig(eidx + 1, end_pos - 1 - starts[eidx] + 1)
+            end_col = last_col + 1
         tokens.append(Token(kind, value, pos, line, col, end_line, end_col, end_pos))
-    return tokens, bad
+    return _fuse_tags(tokens, text), bad
+
+
+_FUSED = {"PUBLIC_GROUP": ("PUBLIC_ELEMENT", "PUBLIC_TAG"), "PVT_GROUP": ("PVT_ELEMENT", "PRIVATE_TAG")}
+
+
+def _fuse_tags(tokens: list[Token], text: str) -> list[Token]:
+    """Join ``(gggg`` ``,`` ``eeee)`` into one tag token when only blanks separate them.
+
+    The same language (the grammar keeps the three-token form for tags with skipped characters
+    inside), in a third of the tokens: the parser's time is per token.
+    """
+    out: list[Token] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        tok = tokens[i]
+        fused = _FUSED.get(tok.type)
+        if fused is not None and i + 2 < n:
+            comma, element = tokens[i + 1], tokens[i + 2]
+            if (
+                comma.type == "COMMA"
+                and element.type == fused[0]
+                and not text[tok.end_pos : comma.start_pos].strip(" \t")
+                and not text[comma.end_pos : element.start_pos].strip(" \t")
+            ):
+                out.append(
+                    Token(
+                        fused[1],
+                        text[tok.start_pos : element.end_pos],
+                        tok.start_pos,
+                        tok.line,
+                        tok.column,
+                        element.end_line,
+                        element.end_column,
+                        element.end_pos,
+                    )
+                )
+                i += 3
+                continue
+        out.append(tok)
+        i += 1
+    return out
 
 
 def drop_separators_before_else(tokens: list[Token]) -> list[Token]:
