@@ -1,0 +1,116 @@
+"""dicomedit check and dicomedit fmt as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from dicomedit.cli import main
+
+GOOD = 'version "6.6"\n(0010,0010) := subject\n'
+WARN = 'version "6.6"\n(0010,0010) := nickname\n'
+BAD = 'version "6.6"\n(0018,901X) := "NO"\nfoo[]\n'
+UGLY = 'version "6.6"\n(0010,0010):=   "x"   // keep me\n'
+
+
+def _file(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_check_clean_script_exits_0(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["check", str(_file(tmp_path, "a.das", GOOD))])
+    assert result.exit_code == 0
+    assert "0 errors, 0 warnings" in result.output
+
+
+def test_check_reports_every_error_with_position_source_and_caret(tmp_path: Path) -> None:
+    path = _file(tmp_path, "bad.das", BAD)
+    result = CliRunner().invoke(main, ["check", str(path)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert f"{path}:2:1: error: ':=' needs a path to exactly one element" in lines[0]
+    assert lines[1] == '  (0018,901X) := "NO"'
+    assert lines[2] == "  ^^^^^^^^^^^"
+    assert any(line.startswith(f"{path}:3:1: error: unknown function 'foo'") for line in lines)
+    assert "2 errors" in result.output
+
+
+def test_check_json_is_machine_readable(tmp_path: Path) -> None:
+    path = _file(tmp_path, "bad.das", BAD)
+    result = CliRunner().invoke(main, ["check", "--format", "json", str(path)])
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert {d["code"] for d in data} == {"E202", "E200"}
+    assert all(d["path"] == str(path) and d["severity"] == "error" for d in data)
+    assert data[0]["line"] == 2 and data[0]["column"] == 1
+
+
+def test_strict_turns_warnings_into_errors(tmp_path: Path) -> None:
+    path = _file(tmp_path, "w.das", WARN)
+    runner = CliRunner()
+    assert runner.invoke(main, ["check", str(path)]).exit_code == 0
+    strict = runner.invoke(main, ["check", "--strict", str(path)])
+    assert strict.exit_code == 1
+    assert "error: variable 'nickname'" in strict.output
+
+
+def test_check_reads_standard_input() -> None:
+    result = CliRunner().invoke(main, ["check", "-"], input=BAD)
+    assert result.exit_code == 1
+    assert "<stdin>:2:1: error:" in result.output
+
+
+def test_check_of_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "nope.das")])
+    assert result.exit_code == 2
+    assert "nope.das: cannot read the script" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_fmt_rewrites_the_file_and_keeps_comments(tmp_path: Path) -> None:
+    path = _file(tmp_path, "u.das", UGLY)
+    result = CliRunner().invoke(main, ["fmt", str(path)])
+    assert result.exit_code == 0
+    assert path.read_text(encoding="utf-8") == 'version "6.6"\n(0010,0010) := "x"  // keep me\n'
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_fmt_check_and_diff_write_nothing(tmp_path: Path) -> None:
+    path = _file(tmp_path, "u.das", UGLY)
+    runner = CliRunner()
+    checked = runner.invoke(main, ["fmt", "--check", str(path)])
+    assert checked.exit_code == 1
+    assert "would reformat" in checked.output
+    diffed = runner.invoke(main, ["fmt", "--diff", str(path)])
+    assert diffed.exit_code == 0
+    assert '-(0010,0010):=   "x"   // keep me' in diffed.output
+    assert '+(0010,0010) := "x"  // keep me' in diffed.output
+    assert path.read_text(encoding="utf-8") == UGLY
+    _file(tmp_path, "g.das", GOOD)
+    assert runner.invoke(main, ["fmt", "--check", str(tmp_path / "g.das")]).exit_code == 0
+
+
+def test_fmt_refuses_a_script_with_syntax_errors_and_leaves_it_alone(tmp_path: Path) -> None:
+    text = 'version "6.6"\n(0010,0010) := := "x"\n'
+    path = _file(tmp_path, "s.das", text)
+    result = CliRunner().invoke(main, ["fmt", str(path)])
+    assert result.exit_code == 1
+    assert "cannot format a script with syntax errors" in result.output
+    assert "2:16: error: syntax error" in result.output
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_fmt_refuses_to_move_a_version_line_xnat_does_not_see() -> None:
+    result = CliRunner().invoke(main, ["fmt", "-"], input='  version "6.6"\n(0010,0010) := "x"\n')
+    assert result.exit_code == 1
+    assert "would change the version XNAT reads" in result.output
+
+
+def test_fmt_filters_standard_input_to_standard_output() -> None:
+    result = CliRunner().invoke(main, ["fmt", "-"], input=UGLY)
+    assert result.exit_code == 0
+    assert result.stdout == 'version "6.6"\n(0010,0010) := "x"  // keep me\n'
