@@ -191,7 +191,8 @@ def encode_text(text: str, charset: Seq[str]) -> bytes:
 def encode_value(vr: str, text: str, charset: Seq[str], little: bool) -> bytes:
     """The value bytes dcm4che2's ``putString(tag, vr, text)`` produces, padded to even length."""
     if vr in UNASSIGNABLE_VRS:
-        raise EvaluationError(f"Unexpected vr: {vr}")
+        note = " (XNAT cannot assign OV, SV or UV elements: DE-119)" if vr in ("OV", "SV", "UV") else ""
+        raise EvaluationError(f"Unexpected vr: {vr}{note}")
     if vr in TEXT_VRS:
         data = encode_text(text, charset) if vr in CHARSET_VRS else text.encode("latin-1", "replace")
         return _pad(data, b"\x00" if vr == "UI" else b" ")
