@@ -162,3 +162,32 @@ def test_group_2_is_completed_on_write(tmp_path: Path) -> None:
     assert after.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1"
     assert after.file_meta.MediaStorageSOPInstanceUID == after.SOPInstanceUID
     assert os.path.getsize(tmp_path / "x.dcm") > 132
+
+
+REFERENCE_SCRIPT = Path(__file__).parents[1] / "scripts" / "anon_script.das"
+HOST = {"project": "PROJ", "subject": "SUBJ", "session": "SESS"}
+
+
+@pytest.fixture(scope="module")
+def reference() -> dicomedit.CompiledScript:
+    return dicomedit.compile(REFERENCE_SCRIPT.read_text(), str(REFERENCE_SCRIPT))
+
+
+@pytest.mark.parametrize("source", BUNDLED, ids=lambda p: str(p.relative_to(TEST_FILES)))
+def test_every_bundled_file_with_the_reference_script(
+    source: Path, reference: dicomedit.CompiledScript, tmp_path: Path
+) -> None:
+    result = io.process_file(reference, io.InputFile(source, Path(source.name)), tmp_path, variables=HOST)
+    if source.name in NOT_DICOM or source.name in TRUNCATED:
+        assert result.status in (io.FileStatus.SKIPPED, io.FileStatus.FAILED)
+        return
+    assert result.status in (io.FileStatus.WRITTEN, io.FileStatus.REJECTED), result
+    if result.status is io.FileStatus.REJECTED:
+        assert not (tmp_path / source.name).exists()
+        return
+    before = pydicom.dcmread(source, force=True)
+    after = pydicom.dcmread(tmp_path / source.name)
+    if "PixelData" in before:
+        assert after.PixelData == before.PixelData
+    if "PatientName" in before:
+        assert after.PatientName == "SUBJ"

@@ -156,12 +156,17 @@ def matching_leaves(obj: DicomObject, paths: Iterable[CompiledPath], *, creators
         return []
     roots = _union_roots(paths)
     found = []
-    for node in walk(obj, roots=roots):
+    for node in walk(obj, roots=roots, needles=_union_needles(paths)):
         if not node.is_leaf or (node.is_creator and not creators):
             continue
         if any(p.matches(node.path) for p in paths):
             found.append(node)
     return found
+
+
+def _union_needles(paths: Iterable[CompiledPath]) -> set[str] | None:
+    needles = {p.public_needle for p in paths}
+    return None if None in needles else {n for n in needles if n is not None}
 
 
 def _union_roots(paths: list[CompiledPath]) -> frozenset[int] | None:
@@ -215,7 +220,7 @@ def delete(
                 items.append((node.sequence, i, item_path))
         return True
 
-    for node in walk(obj, roots=path.roots, descend=descend):
+    for node in walk(obj, roots=path.roots, descend=descend, needles=_union_needles([path])):
         if node.is_leaf and not (node.is_creator and keep_creators) and path.prefix_matches(node.path):
             doomed.append(node)
     for node in doomed:

@@ -125,15 +125,23 @@ class CompiledPath:
     is_private: bool  # the last tag is private
     needle: str | None  # text every matching concrete path contains: a cheap test before the regex
 
+    def _may_match(self, concrete: str) -> bool:
+        needle = self.needle
+        if needle is None or needle in concrete:
+            return True
+        # hex digits match either case, and a creator's text may hold some
+        return self.public_needle is not None and '"' in concrete and needle in concrete.lower()
+
     def matches(self, concrete: str) -> bool:
-        if self.needle is not None and self.needle not in concrete:
-            return False
-        return self.pattern.fullmatch(concrete) is not None
+        return self._may_match(concrete) and self.pattern.fullmatch(concrete) is not None
 
     def prefix_matches(self, concrete: str) -> bool:
-        if self.needle is not None and self.needle not in concrete:
-            return False
-        return self.extended.fullmatch(concrete) is not None
+        return self._may_match(concrete) and self.extended.fullmatch(concrete) is not None
+
+    @property
+    def public_needle(self) -> str | None:
+        """The last step's public tag as 8 lowercase hex digits, when it is a literal."""
+        return self.needle if self.needle is not None and not self.needle.startswith('"') else None
 
     @property
     def single_top_level_tag(self) -> int | None:

@@ -55,39 +55,83 @@ def step_text(tag: int, creator: str | None) -> str:
     return f'{tag >> 16:04x}"{creator}"{tag & 0xFFFF:04x}'
 
 
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """A full walk, remembered, with the nodes grouped by the tags and creators of their paths."""
+
+    nodes: list[Node]
+    by_tag: dict[int, list[int]]  # tag of any step of the path → node positions
+    by_creator: dict[str, list[int]]  # creator of any private step of the path → node positions
+
+    @staticmethod
+    def build(obj: DicomObject) -> _Index:
+        charset = obj.charset
+        nodes = [n for c in obj.top_level_containers() for n in _walk(obj, c, "", charset, (), None, None)]
+        by_tag: dict[int, list[int]] = {}
+        by_creator: dict[str, list[int]] = {}
+        creator_of_item: dict[tuple[int, int], str] = {}  # (id of container, sequence tag) → creator
+        for position, node in enumerate(nodes):
+            tags = {t for _, t, _ in node.ancestors} | {node.tag}
+            for tag in tags:
+                by_tag.setdefault(tag, []).append(position)
+            creators = {
+                creator_of_item[(id(c), t)] for c, t, _ in node.ancestors if (id(c), t) in creator_of_item
+            }
+            if node.creator is not None:
+                creators.add(node.creator)
+                if node.sequence is not None:
+                    creator_of_item[(id(node.container), node.tag)] = node.creator
+            for creator in creators:
+                by_creator.setdefault(creator, []).append(position)
+        return _Index(nodes, by_tag, by_creator)
+
+    def candidates(self, needles: Collection[str]) -> list[int]:
+        """Positions of the nodes whose concrete path may contain one of ``needles`` (8 hex digits)."""
+        found: set[int] = set()
+        for needle in needles:
+            found.update(self.by_tag.get(int(needle, 16), ()))
+            for creator, positions in self.by_creator.items():
+                if needle in creator.lower():  # a creator's text is part of the path too
+                    found.update(positions)
+        return sorted(found)
+
+
 def walk(
     obj: DicomObject,
     *,
     roots: Collection[int] | None = None,
     descend: Callable[[Node], bool] | None = None,
+    needles: Collection[str] | None = None,
 ) -> Iterator[Node]:
     """Every element of ``obj`` in tag order, depth first (group 0002 first, at the top level).
 
     ``roots`` limits the top level to those tags (a pattern anchored on a literal tag cannot
-    match anything else); ``descend(node)`` is asked before entering a sequence's items.
+    match anything else); ``descend(node)`` is asked before entering a sequence's items;
+    ``needles`` (public tags as 8 lowercase hex digits) limits the walk to the elements whose
+    concrete path contains one of them: the others can match no pattern that ends with them.
 
-    A full walk is remembered until the object changes (``DicomObject.touch``): scripts run
-    many wildcard statements in a row that change nothing, and each would walk again.
+    A full walk is remembered until the object's structure changes (``DicomObject.touch``):
+    scripts run many wildcard statements in a row, and each would walk again.
     """
     if roots is not None:
         charset = obj.charset
         for container in obj.top_level_containers():
             yield from _walk(obj, container, "", charset, (), roots, descend)
         return
-    nodes = obj.cache.get("nodes")
-    if not isinstance(nodes, list):
-        charset = obj.charset
-        nodes = [n for c in obj.top_level_containers() for n in _walk(obj, c, "", charset, (), None, None)]
-        obj.cache["nodes"] = nodes
-    skip_deeper_than: int | None = None
-    for node in list(nodes):
-        if skip_deeper_than is not None:
-            if node.depth > skip_deeper_than:
-                continue
-            skip_deeper_than = None
+    index = obj.cache.get("index")
+    if not isinstance(index, _Index):
+        index = _Index.build(obj)
+        obj.cache["index"] = index
+    nodes = index.nodes
+    positions = range(len(nodes)) if needles is None else index.candidates(needles)
+    pruned: set[tuple[int, int]] = set()
+    for position in positions:
+        node = nodes[position]
+        if pruned and any((id(c), t) in pruned for c, t, _ in node.ancestors):
+            continue
         yield node
         if node.sequence is not None and descend is not None and not descend(node):
-            skip_deeper_than = node.depth
+            pruned.add((id(node.container), node.tag))
 
 
 def _walk(
