@@ -224,7 +224,8 @@ def _structural(existing: DataElement | RawDataElement | None, tag: int) -> bool
 
 def _same_value(existing: DataElement | RawDataElement, vr: str, data: bytes) -> bool:
     if isinstance(existing, RawDataElement):
-        return bool(vr == existing.VR and existing.value == data)
+        # an implicit-VR element has no VR of its own: the bytes decide
+        return bool(existing.VR in (vr, None) and existing.value == data)
     return False
 
 
