@@ -448,7 +448,7 @@ def _hint_for(tok: Token, prev: Token | None, expected: set[str]) -> str | None:
         and prev.type in ("COMMA",)
         and "PUBLIC_ELEMENT" in expected
     ):
-        return "no space is allowed before the ')' of a tag"
+        return "write the element as four hex digits directly followed by ')', e.g. (0010,0010)"
     return None
 
 
