@@ -105,20 +105,28 @@ def release_diagnostics(
     """Errors for everything ``target`` cannot run; a warning for a misleading ``version``."""
     out: list[Diagnostic] = []
     found = uses(script, source)
+    by_what: dict[str, list[Use]] = {}
     for use in found:
-        since = VERSION_SINCE[use.version]
-        if since > target:
-            code = "E402" if use.what.startswith("function:") else "E401"
-            out.append(
-                Diagnostic(
-                    Severity.ERROR,
-                    code,
-                    f"{use.subject} XNAT {since} or later (DicomEdit {use.version}); "
-                    f"the target is XNAT {target}",
-                    use.span,
-                    "rewrite without it, or set the release your XNAT runs with --xnat",
-                )
+        if VERSION_SINCE[use.version] > target:
+            by_what.setdefault(use.what, []).append(use)
+    for what, group in by_what.items():
+        first = group[0]
+        since = VERSION_SINCE[first.version]
+        also = sorted({u.span.line for u in group[1:]} - {first.span.line})
+        more = ""
+        if also:
+            shown = ", ".join(str(n) for n in also[:5]) + (", ..." if len(also) > 5 else "")
+            more = f" (also used on {len(also)} other line{'s' if len(also) > 1 else ''}: {shown})"
+        out.append(
+            Diagnostic(
+                Severity.ERROR,
+                "E402" if what.startswith("function:") else "E401",
+                f"{first.subject} XNAT {since} or later (DicomEdit {first.version}); "
+                f"the target is XNAT {target}{more}",
+                first.span,
+                "rewrite without it, or set the release your XNAT runs with --xnat",
             )
+        )
     accepted = newest_version_for(target)
     for st in ast.iter_statements(script.statements):
         if isinstance(st, ast.Version) and st.value.value in SUPPORTED_VERSIONS:
