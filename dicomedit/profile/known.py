@@ -39,13 +39,6 @@ def _pattern(value: str) -> str:
     return escaped
 
 
-def _bytes_pattern(value: bytes, numeric: bool) -> bytes:
-    escaped = re.escape(value)
-    if numeric:
-        return rb"(?<![0-9.])" + escaped + rb"(?![0-9.])"
-    return escaped
-
-
 @dataclass(slots=True)
 class KnownValues:
     """The identifying values of one or more original files."""
@@ -126,19 +119,25 @@ def _not_in(found: list[KnownValue], kept: list[str]) -> Iterator[KnownValue]:
         yield value
 
 
-def find_in_bytes(data: bytes, values: Iterable[str], encodings: Sequence[str] = ("utf-8",)) -> list[str]:
-    """The ``values`` whose encoded form (in any of ``encodings``) occurs in ``data``."""
+def find_in_bytes(
+    data: bytes, values: Iterable[str], encodings: Sequence[str] = ("utf-8",), *, min_numeric: int = 8
+) -> list[str]:
+    """The ``values`` whose encoded form (in any of ``encodings``) occurs in ``data``.
+
+    Raw bytes have no value boundaries (a length field can be the byte of a digit or a dot), so
+    values are matched as plain substrings; digit-only values shorter than ``min_numeric`` would
+    match the digits of hashed UIDs by chance and are left to a search of the decoded values.
+    """
     found: list[str] = []
     for value in dict.fromkeys(values):
-        if not value:
+        if not value or (_NUMERIC.fullmatch(value) and len(value) < min_numeric):
             continue
-        numeric = bool(_NUMERIC.fullmatch(value))
         for encoding in encodings:
             try:
                 encoded = value.encode(encoding)
             except (UnicodeEncodeError, LookupError):
                 continue
-            if re.search(_bytes_pattern(encoded, numeric), data):
+            if encoded in data:
                 found.append(value)
                 break
     return found
