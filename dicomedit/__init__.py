@@ -6,6 +6,18 @@ from .check import CheckResult, check
 from .diagnostics import Diagnostic, Severity, Span
 from .engine import CompiledScript, Outcome, RunContext, Status, compile, read_value
 from .errors import DicomEditError, ScriptError
+from .profile import (
+    LintReport,
+    Option,
+    Profile,
+    ProfileEntry,
+    ScanFinding,
+    ScanReport,
+    lint,
+    load_profile,
+    scan_dataset,
+    scan_file,
+)
 from .syntax import ast
 from .syntax.ast import Script
 from .syntax.parser import ParseResult, parse
@@ -17,9 +29,15 @@ __all__ = [
     "CompiledScript",
     "Diagnostic",
     "DicomEditError",
+    "LintReport",
+    "Option",
     "Outcome",
     "ParseResult",
+    "Profile",
+    "ProfileEntry",
     "RunContext",
+    "ScanFinding",
+    "ScanReport",
     "Script",
     "ScriptError",
     "Severity",
@@ -29,6 +47,10 @@ __all__ = [
     "ast",
     "check",
     "compile",
+    "lint",
+    "load_profile",
     "parse",
     "read_value",
+    "scan_dataset",
+    "scan_file",
 ]

@@ -8,7 +8,7 @@ Installed with dicomedit (entry point ``pytest11``), so in a site's tests::
     from dicomedit.testing.strategies import datasets_with_phi
 
     @settings(max_examples=200, deadline=None)
-    @given(datasets_with_phi())
+    @given(phi_dataset=datasets_with_phi())
     def test_script_removes_phi(assert_no_phi, phi_dataset):
         assert_no_phi("scripts/site.das", phi_dataset)
 

@@ -6,8 +6,8 @@ de-identification script and check that none of them survives::
     from hypothesis import given
     from dicomedit.testing.strategies import datasets_with_phi
 
-    @given(datasets_with_phi())
-    def test_my_script(phi_dataset, assert_no_phi):
+    @given(phi_dataset=datasets_with_phi())
+    def test_my_script(assert_no_phi, phi_dataset):
         assert_no_phi("anon.das", phi_dataset)
 
 Values go into attributes of PS3.15 Table E.1-1 (any action but K), at any depth inside
