@@ -125,7 +125,7 @@ def find_planted(
 
     in_bytes = find_in_bytes(data, values, encodings)
     back = pydicom.dcmread(io.BytesIO(data), force=True)
-    in_values = _find_in_values(back, values)
+    in_values = list(dict.fromkeys(_find_in_values(back, values)))
     found = list(dict.fromkeys(in_bytes + [v for v, _ in in_values]))
     return found, in_values
 
