@@ -40,6 +40,7 @@ TRAILING_ONLY_VRS = frozenset({"LT", "ST", "UT", "UC", "PN"})
 BYTES_VRS = frozenset({"OB", "OW", "UN"})
 _INT_FORMATS = {"US": "H", "SS": "h", "UL": "I", "SL": "i", "UV": "Q", "SV": "q", "OL": "I", "OV": "Q"}
 _FLOAT_FORMATS = {"FL": "f", "FD": "d", "OF": "f", "OD": "d"}
+_BINARY_SIZES = {vr: struct.calcsize(fmt) for vr, fmt in (_INT_FORMATS | _FLOAT_FORMATS).items()}
 # dcm4che2's putString knows no way to build these (spec §6.5; DE-119 for OV, SV, UV).
 UNASSIGNABLE_VRS = frozenset({"OD", "OL", "OV", "SV", "UV", "UC"})
 _INT_RANGES = {"US": (16, False), "SS": (16, True), "UL": (32, False), "SL": (32, True)}
@@ -138,6 +139,55 @@ def _bytes_to_string(data: bytes, vr: str, charset: Seq[str], little: bool) -> s
         return ""
     # OB, OW, UN and anything unknown: the bytes as text, NUL padding removed.
     return decode_bytes(data, list(charset), set()).rstrip("\x00")
+
+
+def min_string_length(elem: Element, charset: Seq[str], creator: str | None = None) -> int:
+    """A lower bound on ``len(read_string(elem, charset, creator))``, found without decoding.
+
+    ``blankValues`` compares every leaf with the known values; a leaf whose text is certainly
+    longer than all of them (pixel data, bulk binary, long numeric arrays) need not be rendered,
+    which for pixel data would decode megabytes as text.  Text VRs get no bound (0): trimming
+    their padding can shorten them to anything.
+    """
+    vr = element_vr(elem, creator)
+    value = elem.value
+    if not isinstance(value, bytes | bytearray) or not value or vr in TEXT_VRS or vr == "SQ":
+        return 0
+    data = bytes(value)
+    if vr == "AT":
+        count = len(data) // 4
+        return 9 * count - 1 if count else 0  # 8 hex digits each, "\" between
+    size = _BINARY_SIZES.get(vr)
+    if size is not None:
+        count = len(data) // size
+        return 2 * count - 1 if count else 0  # at least one digit each, "\" between
+    return _min_decoded_length(data, charset)
+
+
+# Python codecs of DICOM character sets that turn every byte into exactly one character.
+_SINGLE_BYTE_CODECS = frozenset(
+    {"iso8859", "latin_1", "iso8859_2", "iso8859_3", "iso8859_4"}
+    | {"iso_ir_126", "iso_ir_127", "iso_ir_138", "iso_ir_144", "iso_ir_148", "iso_ir_166"}
+)
+_SOFT_BYTES = bytes([0x00, 0x1B, *range(0x20, 0x7F)])  # may vanish into an escape or a stripped NUL
+
+
+def _min_decoded_length(data: bytes, charset: Seq[str]) -> int:
+    """A lower bound on ``len(decode_bytes(data, charset, set()).rstrip("\\x00"))``.
+
+    Every DICOM codec spends at most 4 bytes on a character (1 for the single-byte ones); pydicom
+    splits the bytes at each ESC and an escape sequence (at most 4 bytes) yields nothing; a NUL
+    character only comes from a 0x00 byte, and the trailing ones that are stripped all lie after
+    the last byte that can only yield a visible character.
+    """
+    width = 1 if all(c in _SINGLE_BYTE_CODECS for c in charset) else 4
+    n = len(data)
+    escapes = data.count(b"\x1b")
+    if escapes == 0:
+        stripped = n - len(data.rstrip(b"\x00"))
+        return (n - stripped) // width
+    stripped_at_most = n - len(data.rstrip(_SOFT_BYTES))
+    return max(0, (n - 4 * escapes) // width - stripped_at_most)
 
 
 def _strip_text(text: str, vr: str) -> str:

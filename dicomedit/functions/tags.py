@@ -6,7 +6,14 @@ from __future__ import annotations
 from pydicom.dataset import Dataset
 
 from ..engine import operations as ops
-from ..engine.elements import element_vr, is_private_creator, is_private_group, read_bytes, read_string
+from ..engine.elements import (
+    element_vr,
+    is_private_creator,
+    is_private_group,
+    min_string_length,
+    read_bytes,
+    read_string,
+)
 from ..engine.env import Env, node_value
 from ..engine.errors import EvaluationError
 from ..engine.tagpath import parse_direct
@@ -107,6 +114,8 @@ def blank_values(env: Env, args: list[Value]) -> Value:
     if not known:
         return VOID
     known_bytes = {k.encode("utf-8") for k in known}
+    byte_lengths = {len(k) for k in known_bytes}
+    longest = max(len(k) for k in known)
     doomed = []
     for node in walk(env.obj):
         if not node.is_leaf:
@@ -117,7 +126,10 @@ def blank_values(env: Env, args: list[Value]) -> Value:
             continue
         if vr == "UN":
             # UN is compared byte for byte: NUL padding prevents a match (spec §8.4, R-114).
-            hit = read_bytes(elem, node.charset) in known_bytes
+            data = read_bytes(elem, node.charset)
+            hit = len(data) in byte_lengths and data in known_bytes
+        elif min_string_length(elem, node.charset, node.creator) > longest:
+            continue  # e.g. pixel data: its text could never be one of the known values
         else:
             hit = node_value(env.obj, node) in known
         if hit:
