@@ -74,7 +74,7 @@ def main() -> None:
     plan = [("CT_small.dcm", "ct", 1), ("CT_small.dcm", "ct", 2), ("MR_small.dcm", "mr", 1)]
     for source, series, number in plan:
         ds = pydicom.dcmread(TEST_FILES / source)
-        for tag in [t for t in ds.keys() if t.is_private]:
+        for tag in [elem.tag for elem in ds if elem.tag.is_private]:
             del ds[tag]
         _dress(ds, "sample-study", series, number)
         target = OUT / "study1" / f"{series}_{number}.dcm"
