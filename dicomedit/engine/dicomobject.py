@@ -8,7 +8,7 @@ this class joins them again at the top level and owns every primitive change to 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from pydicom.charset import convert_encodings
@@ -57,7 +57,7 @@ class DicomObject:
 
     def charset_of(self, container: Dataset, inherited: list[str] | None = None) -> list[str]:
         """The character set of ``container`` (an item may declare its own)."""
-        elem = container.get_item(SPECIFIC_CHARACTER_SET) if SPECIFIC_CHARACTER_SET in container else None
+        elem = el.members(container).get(SPECIFIC_CHARACTER_SET)
         if elem is None:
             return inherited if inherited is not None else ["iso8859"]
         text = el.read_string(elem, ["iso8859"])
@@ -88,9 +88,9 @@ class DicomObject:
         holder: Dataset | None = container
         if container is self.dataset and tag >> 16 == 0x0002:
             holder = getattr(self.dataset, "file_meta", None)
-        if holder is None or tag not in holder:
+        if holder is None:
             return None
-        return holder.get_item(tag)
+        return el.members(holder).get(tag)
 
     # -- changes ------------------------------------------------------------------------------
     def set_string(
@@ -137,14 +137,21 @@ class DicomObject:
 
     def delete(self, container: Dataset, tag: int) -> None:
         holder = self.holder(container, tag) if tag >> 16 == 0x0002 else container
-        if tag in holder:
+        self.delete_all(holder, [tag])
+
+    def delete_all(self, holder: Dataset, tags: Iterable[int]) -> None:
+        """Delete ``tags`` from the dataset that holds them (for group 0002: ``file_meta``)."""
+        members = el.members(holder)
+        gone = [tag for tag in tags if tag in members]
+        for tag in gone:
             del holder[tag]
-            self.touch()
+        if gone:
+            # A remembered walk skips deleted elements; only a change to what the remaining ones
+            # look like (their creator, the character set) makes it stale.
+            self.touch(structural=SPECIFIC_CHARACTER_SET in gone or _orphans(members, gone))
 
     def empty_item(self, item: Dataset) -> None:
-        for tag in list(item.keys()):
-            del item[tag]
-            self.touch()
+        self.delete_all(item, list(el.members(item)))
 
     def sequence(self, container: Dataset, tag: int, *, create: bool) -> Sequence | None:
         """The sequence at ``tag``, created empty when asked; an error if it is not a sequence."""
@@ -213,6 +220,12 @@ class DicomObject:
             if first <= tag <= last:
                 found[tag & 0xFF] = el.read_string(container.get_item(tag), charset)
         return found
+
+
+def _orphans(members: dict[int, el.Element], deleted: list[int]) -> bool:
+    """Whether a deleted private creator leaves elements of its block in ``members``."""
+    creators = {(t >> 16, t & 0xFF) for t in deleted if el.is_private_creator(t)}
+    return bool(creators) and any((t >> 16, (t & 0xFFFF) >> 8) in creators for t in members)
 
 
 def _structural(existing: DataElement | RawDataElement | None, tag: int) -> bool:

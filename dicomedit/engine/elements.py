@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Sequence as Seq
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from pydicom.charset import decode_bytes, encode_string
@@ -46,6 +46,16 @@ UNASSIGNABLE_VRS = frozenset({"OD", "OL", "OV", "SV", "UV", "UC"})
 _INT_RANGES = {"US": (16, False), "SS": (16, True), "UL": (32, False), "SL": (32, True)}
 
 PIXEL_DATA = 0x7FE00010
+
+
+def members(ds: Dataset) -> dict[int, Element]:
+    """The elements of ``ds`` by tag, without conversion.
+
+    This is pydicom's own dict: ``Dataset.keys``, ``get_item`` and ``in`` convert the tag and
+    check for deferred reads on every call, which walks over every element cannot afford (the
+    engine never reads with deferred values).
+    """
+    return cast(dict[int, Element], ds._dict)
 
 
 def is_private_group(group: int) -> bool:

@@ -17,7 +17,7 @@ from pydicom.sequence import Sequence
 from . import elements as el
 from .dicomobject import DicomObject
 from .errors import EvaluationError
-from .tagpath import CompiledPath, PrivateStep, ResolvedStep
+from .tagpath import CompiledPath, PrivateStep, ResolvedStep, TagPattern
 from .walker import Node, walk
 
 MULTIPLE_TARGETS = "Assigning to a tagpath that maps to multiple attributes in not supported. TagPath: {}"
@@ -164,9 +164,13 @@ def matching_leaves(obj: DicomObject, paths: Iterable[CompiledPath], *, creators
     return found
 
 
-def _union_needles(paths: Iterable[CompiledPath]) -> set[str] | None:
-    needles = {p.public_needle for p in paths}
-    return None if None in needles else {n for n in needles if n is not None}
+def _union_needles(paths: Iterable[CompiledPath]) -> set[TagPattern] | None:
+    needles: set[TagPattern] = set()
+    for path in paths:
+        if path.last_tag is None:
+            return None
+        needles.add(path.last_tag)
+    return needles
 
 
 def _union_roots(paths: list[CompiledPath]) -> frozenset[int] | None:

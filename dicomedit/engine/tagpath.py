@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..syntax import ast
 from .errors import EvaluationError
@@ -93,6 +94,20 @@ def internal_text(path: ast.TagPath) -> str:
     return "/".join(parts)
 
 
+class TagPattern(NamedTuple):
+    """Tags ``t`` with ``t & mask == value``: a public tag with its wildcard digits (spec §6.2)."""
+
+    mask: int
+    value: int
+
+    @property
+    def literal(self) -> bool:
+        return self.mask == 0xFFFFFFFF
+
+    def matches(self, tag: int) -> bool:
+        return tag & self.mask == self.value
+
+
 @dataclass(frozen=True, slots=True)
 class PublicStep:
     tag: int
@@ -124,6 +139,10 @@ class CompiledPath:
     roots: frozenset[int] | None  # top-level tags a match must start from, when known
     is_private: bool  # the last tag is private
     needle: str | None  # text every matching concrete path contains: a cheap test before the regex
+    # (mask, value) of the last step when it is a public tag, wildcard digits included: every
+    # matching concrete path holds 8 hex digits ``t`` with ``t & mask == value`` (a step's tag,
+    # or digits in a creator's text), so an object without such a tag cannot match
+    last_tag: TagPattern | None = None
 
     def _may_match(self, concrete: str) -> bool:
         needle = self.needle
@@ -167,7 +186,24 @@ def compile_path(path: ast.TagPath) -> CompiledPath:
         roots=_roots(path),
         is_private=last is not None and last.is_private,
         needle=_needle(path),
+        last_tag=_last_tag(path),
     )
+
+
+def _last_tag(path: ast.TagPath) -> TagPattern | None:
+    step = path.steps[-1]
+    if not isinstance(step, ast.TagStep) or step.tag.creator is not None:
+        return None
+    mask = value = 0
+    for ch in step.tag.group + step.tag.element:
+        mask, value = mask << 4, value << 4
+        if ch in "Xx":
+            continue
+        if ch in "#@":  # odd or even: only the lowest bit of the digit is fixed
+            mask, value = mask | 1, value | (ch == "#")
+        else:
+            mask, value = mask | 0xF, value | int(ch, 16)
+    return TagPattern(mask, value)
 
 
 def _needle(path: ast.TagPath) -> str | None:

@@ -12,8 +12,8 @@ raw), so a script that touches a few elements does not pay for decoding the whol
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Iterator
+from typing import NamedTuple
 
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
@@ -21,14 +21,18 @@ from pydicom.sequence import Sequence
 
 from . import elements as el
 from .dicomobject import DicomObject
+from .tagpath import TagPattern
 
 UNDEFINED_LENGTH = 0xFFFFFFFF
+_HEX = frozenset("0123456789abcdef")
+_MAYBE_SEQUENCE = frozenset({"SQ", "UN", None})  # VRs of raw elements that may hold items
 NULL_CREATOR = "NULL"
 
+Ancestors = tuple[tuple[Dataset, int, int], ...]
 
-@dataclass(frozen=True, slots=True)
-class Node:
-    """One element met while walking."""
+
+class Node(NamedTuple):
+    """One element met while walking (a tuple: a walk makes one per element)."""
 
     path: str  # the concrete path text
     container: Dataset  # the dataset holding the element (file_meta for top-level group 0002)
@@ -39,14 +43,20 @@ class Node:
     sequence: Sequence | None  # set for a sequence with at least one item
     depth: int
     # (dataset holding the sequence, sequence tag, item index) for each enclosing item
-    ancestors: tuple[tuple[Dataset, int, int], ...] = ()
+    ancestors: Ancestors = ()
 
     @property
     def is_leaf(self) -> bool:
         return self.sequence is None
 
     def element(self) -> el.Element:
-        return self.container.get_item(self.tag)
+        return el.members(self.container)[self.tag]
+
+    def is_alive(self) -> bool:
+        """Whether the element is still there (a remembered walk outlives deletions)."""
+        if self.tag not in el.members(self.container):
+            return False
+        return all(tag in el.members(container) for container, tag, _ in self.ancestors)
 
 
 def step_text(tag: int, creator: str | None) -> str:
@@ -55,45 +65,104 @@ def step_text(tag: int, creator: str | None) -> str:
     return f'{tag >> 16:04x}"{creator}"{tag & 0xFFFF:04x}'
 
 
-@dataclass(frozen=True, slots=True)
 class _Index:
-    """A full walk, remembered, with the nodes grouped by the tags and creators of their paths."""
+    """A full walk, remembered, with the nodes grouped by the tags and creators of their paths.
 
-    nodes: list[Node]
-    by_tag: dict[int, list[int]]  # tag of any step of the path → node positions
-    by_creator: dict[str, list[int]]  # creator of any private step of the path → node positions
+    Deleting elements does not make it stale (``DicomObject.touch``): walks skip the nodes that
+    are gone, so the positions below may name dead nodes, never miss live ones.
+    """
 
-    @staticmethod
-    def build(obj: DicomObject) -> _Index:
+    __slots__ = ("by_creator", "by_tag", "countable", "nodes", "windows")
+
+    def __init__(self, obj: DicomObject) -> None:
         charset = obj.charset
-        nodes = [n for c in obj.top_level_containers() for n in _walk(obj, c, "", charset, (), None, None)]
+        containers = obj.top_level_containers()
+        self.nodes = [n for c in containers for n in _walk(obj, c, "", charset, (), None, None)]
         by_tag: dict[int, list[int]] = {}
         by_creator: dict[str, list[int]] = {}
         creator_of_item: dict[tuple[int, int], str] = {}  # (id of container, sequence tag) → creator
-        for position, node in enumerate(nodes):
-            tags = {t for _, t, _ in node.ancestors} | {node.tag}
-            for tag in tags:
-                by_tag.setdefault(tag, []).append(position)
-            creators = {
-                creator_of_item[(id(c), t)] for c, t, _ in node.ancestors if (id(c), t) in creator_of_item
-            }
+        enclosing: tuple[set[int], set[str]] = (set(), set())
+        enclosing_key: int | None = None
+        for position, node in enumerate(self.nodes):
+            if node.ancestors:
+                if id(node.ancestors) != enclosing_key:  # all the nodes of one item share the tuple
+                    enclosing_key = id(node.ancestors)
+                    enclosing = (
+                        {t for _, t, _ in node.ancestors},
+                        {
+                            creator_of_item[(id(c), t)]
+                            for c, t, _ in node.ancestors
+                            if (id(c), t) in creator_of_item
+                        },
+                    )
+                for tag in enclosing[0]:
+                    by_tag.setdefault(tag, []).append(position)
+                for creator in enclosing[1]:
+                    by_creator.setdefault(creator, []).append(position)
+            by_tag.setdefault(node.tag, []).append(position)
             if node.creator is not None:
-                creators.add(node.creator)
+                by_creator.setdefault(node.creator, []).append(position)
                 if node.sequence is not None:
                     creator_of_item[(id(node.container), node.tag)] = node.creator
-            for creator in creators:
-                by_creator.setdefault(creator, []).append(position)
-        return _Index(nodes, by_tag, by_creator)
+        self.by_tag = by_tag
+        self.by_creator = by_creator
+        # A creator's text is part of the paths too: any 8 hex digits in it are a tag a path
+        # pattern could find there (hex digits match either case).
+        windows: dict[int, list[str]] = {}
+        for creator in by_creator:
+            text = creator.lower()
+            for i in range(len(text) - 7):
+                if all(ch in _HEX for ch in text[i : i + 8]):
+                    windows.setdefault(int(text[i : i + 8], 16), []).append(creator)
+        self.windows = windows
+        # Item numbers are digits in the paths as well; from 10,000,000 items on they could
+        # spell a tag, and deleting items renumbers them.
+        self.countable = all(len(n.sequence) < 10_000_000 for n in self.nodes if n.sequence is not None)
 
-    def candidates(self, needles: Collection[str]) -> list[int]:
-        """Positions of the nodes whose concrete path may contain one of ``needles`` (8 hex digits)."""
+    def candidates(self, needles: Collection[TagPattern]) -> list[int]:
+        """Positions of the nodes whose concrete path may hold a tag of one of ``needles``."""
+        if not self.countable:
+            return list(range(len(self.nodes)))
         found: set[int] = set()
         for needle in needles:
-            found.update(self.by_tag.get(int(needle, 16), ()))
-            for creator, positions in self.by_creator.items():
-                if needle in creator.lower():  # a creator's text is part of the path too
-                    found.update(positions)
+            if needle.literal:
+                tags: Iterable[int] = (needle.value,)
+                texts: Iterable[int] = (needle.value,)
+            else:
+                tags = [t for t in self.by_tag if needle.matches(t)]
+                texts = [t for t in self.windows if needle.matches(t)]
+            for tag in tags:
+                found.update(self.by_tag.get(tag, ()))
+            for window in texts:
+                for creator in self.windows.get(window, ()):
+                    found.update(self.by_creator[creator])
         return sorted(found)
+
+    def present(self) -> frozenset[int] | None:
+        """Every tag whose 8 hex digits occur in a concrete path of the object, or None when
+        that cannot be told from the tags and creators."""
+        if not self.countable:
+            return None
+        return frozenset(self.by_tag.keys() | self.windows.keys())
+
+
+def _index(obj: DicomObject) -> _Index:
+    index = obj.cache.get("index")
+    if not isinstance(index, _Index):
+        index = _Index(obj)
+        obj.cache["index"] = index
+    return index
+
+
+def present_tags(obj: DicomObject) -> frozenset[int] | None:
+    """A superset of the tags whose 8 hex digits occur in some concrete path of ``obj`` (None:
+    unknown).  A path pattern ending with a literal tag outside it matches nothing; ``plan``
+    skips the statements that only have such paths."""
+    index = _index(obj)
+    if "present" not in obj.cache:
+        obj.cache["present"] = index.present()
+    found = obj.cache["present"]
+    return found if isinstance(found, frozenset) else None
 
 
 def walk(
@@ -101,14 +170,14 @@ def walk(
     *,
     roots: Collection[int] | None = None,
     descend: Callable[[Node], bool] | None = None,
-    needles: Collection[str] | None = None,
+    needles: Collection[TagPattern] | None = None,
 ) -> Iterator[Node]:
     """Every element of ``obj`` in tag order, depth first (group 0002 first, at the top level).
 
     ``roots`` limits the top level to those tags (a pattern anchored on a literal tag cannot
     match anything else); ``descend(node)`` is asked before entering a sequence's items;
-    ``needles`` (public tags as 8 lowercase hex digits) limits the walk to the elements whose
-    concrete path contains one of them: the others can match no pattern that ends with them.
+    ``needles`` (public tags, wildcard digits allowed) limits the walk to the elements whose
+    concrete path holds one of them: the others can match no pattern that ends with them.
 
     A full walk is remembered until the object's structure changes (``DicomObject.touch``):
     scripts run many wildcard statements in a row, and each would walk again.
@@ -118,15 +187,14 @@ def walk(
         for container in obj.top_level_containers():
             yield from _walk(obj, container, "", charset, (), roots, descend)
         return
-    index = obj.cache.get("index")
-    if not isinstance(index, _Index):
-        index = _Index.build(obj)
-        obj.cache["index"] = index
+    index = _index(obj)
     nodes = index.nodes
     positions = range(len(nodes)) if needles is None else index.candidates(needles)
     pruned: set[tuple[int, int]] = set()
     for position in positions:
         node = nodes[position]
+        if not node.is_alive():
+            continue
         if pruned and any((id(c), t) in pruned for c, t, _ in node.ancestors):
             continue
         yield node
@@ -139,33 +207,47 @@ def _walk(
     container: Dataset,
     prefix: str,
     inherited: list[str],
-    ancestors: tuple[tuple[Dataset, int, int], ...],
+    ancestors: Ancestors,
     roots: Collection[int] | None,
     descend: Callable[[Node], bool] | None,
 ) -> Iterator[Node]:
     depth = len(ancestors)
     charset = obj.charset_of(container, inherited) if depth else inherited
-    creators: dict[int, dict[int, str]] = {}
-    tags = sorted(container.keys()) if roots is None else sorted(t for t in roots if t in container)
+    members = el.members(container)
+    # Tags sort as plain integers: pydicom's tag type compares in Python, which a walk of every
+    # element would pay for thousands of times.  Nodes keep pydicom's own key objects, so later
+    # look-ups find them by identity.
+    tags = sorted(members, key=int) if roots is None else sorted((t for t in members if t in roots), key=int)
+    creators: dict[int, str] = {}  # (group << 8 | block) → creator; creators sort before their blocks
+    if roots is not None:
+        for group in {t >> 16 for t in tags if t >> 16 & 1}:
+            creators.update({group << 8 | b: c for b, c in obj.creators(container, group, charset).items()})
+    new = tuple.__new__
     for tag in tags:
-        tag = int(tag)
-        if tag not in container:  # removed by a consumer meanwhile
+        elem = members.get(tag)
+        if elem is None:  # removed by a consumer meanwhile
             continue
-        creator: str | None = None
-        is_creator = False
         group = tag >> 16
-        if el.is_private_group(group):
-            if el.is_private_creator(tag):
+        if not group & 1:
+            path = f"{prefix}{tag:08x}"
+            creator: str | None = None
+            is_creator = False
+            vr = elem.VR if type(elem) is RawDataElement else "SQ"
+            seq = None if vr not in _MAYBE_SEQUENCE else _items(container, tag, elem, None)
+        else:
+            is_creator = False
+            block = (tag & 0xFFFF) >> 8
+            if block == 0 and (tag & 0xFF) >= 0x10:
                 is_creator = True
-                creator = el.read_string(container.get_item(tag), charset)
+                creator = el.read_string(elem, charset)
+                creators[(group << 8) | (tag & 0xFF)] = creator
+            elif block >= 0x10:
+                creator = creators.get((group << 8) | block, NULL_CREATOR)
             else:
-                if group not in creators:
-                    creators[group] = obj.creators(container, group, charset)
-                block = (tag & 0xFFFF) >> 8
-                creator = creators[group].get(block, NULL_CREATOR) if block >= 0x10 else NULL_CREATOR
-        path = prefix + step_text(tag, creator)
-        seq = None if is_creator else _items(container, tag, creator)
-        node = Node(path, container, tag, charset, creator, is_creator, seq, depth, ancestors)
+                creator = NULL_CREATOR
+            path = f'{prefix}{group:04x}"{creator}"{tag & 0xFFFF:04x}'
+            seq = None if is_creator else _items(container, tag, elem, creator)
+        node: Node = new(Node, (path, container, tag, charset, creator, is_creator, seq, depth, ancestors))
         yield node
         if seq is not None and (descend is None or descend(node)):
             for i, item in enumerate(list(seq)):
@@ -173,20 +255,48 @@ def _walk(
                 yield from _walk(obj, item, f"{path}[{i}]/", charset, inner, None, descend)
 
 
-def _items(container: Dataset, tag: int, creator: str | None) -> Sequence | None:
+Reached = tuple[Dataset, Sequence | None]
+
+
+def public_containers(obj: DicomObject) -> Iterator[Reached]:
+    """Every dataset of ``obj`` that is reached without entering a private sequence, with the
+    sequence holding it (None at the top level): parents before their items, in tag order.
+
+    No paths are built: ``removeAllPrivateTags`` only needs to know which elements are private.
+    """
+    for container in obj.top_level_containers():
+        yield from _public_containers(container, None)
+
+
+def _public_containers(container: Dataset, holder: Sequence | None) -> Iterator[Reached]:
+    yield container, holder
+    members = el.members(container)
+    for tag in sorted(members, key=int):
+        elem = members.get(tag)
+        if elem is None or tag >> 16 & 1:
+            continue
+        if type(elem) is RawDataElement and elem.VR not in _MAYBE_SEQUENCE:
+            continue
+        seq = _items(container, tag, elem, None)
+        if seq is not None:
+            for item in list(seq):
+                yield from _public_containers(item, seq)
+
+
+def _items(container: Dataset, tag: int, elem: el.Element, creator: str | None) -> Sequence | None:
     """The items of the element if it is a sequence with at least one item, else None."""
     if tag == el.PIXEL_DATA:
         return None
-    elem = container.get_item(tag)
     if isinstance(elem, RawDataElement):
         vr = elem.VR
-        undefined = elem.length == UNDEFINED_LENGTH
-        maybe = vr == "SQ" or (vr in (None, "UN") and undefined)
-        if vr is None and not maybe:
-            maybe = el.dictionary_vr(tag, creator) == "SQ"
-        if not maybe:
-            return None
-        elem = container[tag]
+        if vr != "SQ":
+            undefined = elem.length == UNDEFINED_LENGTH
+            if vr is None:
+                if not undefined and el.dictionary_vr(tag, creator) != "SQ":
+                    return None
+            elif vr != "UN" or not undefined:
+                return None
+        elem = container[tag]  # converts the sequence; its items stay raw
     value = elem.value
     if elem.VR == "SQ" and isinstance(value, Sequence) and len(value) > 0:
         return value

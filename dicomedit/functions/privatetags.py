@@ -10,12 +10,12 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from ..engine.dicomobject import DicomObject
-from ..engine.elements import element_vr, encode_value, is_private_group, read_string
+from ..engine.elements import element_vr, encode_value, is_private_group, members, read_string
 from ..engine.env import Env
 from ..engine.errors import EvaluationError
 from ..engine.tagpath import CompiledPath, compile_path
 from ..engine.values import VOID, Value
-from ..engine.walker import Node, walk
+from ..engine.walker import Node, public_containers, walk
 from ..syntax import ast
 from .registry import implements
 
@@ -28,25 +28,14 @@ def _delete_private(obj: DicomObject) -> list[tuple[Sequence, Dataset]]:
     Returns the (sequence, item) pairs of the items that held something before, so a caller can
     find the ones left empty.
     """
-    doomed: list[Node] = []
+    doomed: list[tuple[Dataset, list[int]]] = []
     items: list[tuple[Sequence, Dataset]] = []
-
-    def private(node: Node) -> bool:
-        return is_private_group(node.tag >> 16)
-
-    def descend(node: Node) -> bool:
-        if private(node):
-            doomed.append(node)
-            return False
-        assert node.sequence is not None
-        items.extend((node.sequence, item) for item in node.sequence if len(item))
-        return True
-
-    for node in walk(obj, descend=descend):
-        if node.is_leaf and private(node):
-            doomed.append(node)
-    for node in doomed:
-        obj.delete(node.container, node.tag)
+    for container, holder in public_containers(obj):
+        if holder is not None and len(container):
+            items.append((holder, container))
+        doomed.append((container, [t for t in members(container) if t >> 16 & 1]))
+    for container, tags in doomed:
+        obj.delete_all(container, tags)
     return items
 
 
