@@ -18,8 +18,10 @@ from . import operations as ops
 from .env import Env
 from .errors import EvaluationError
 from .javaregex import compile_java
+from .plan import GuardedRun, Plan
 from .tagpath import CompiledPath
 from .values import VOID, PathArg, Value, as_string
+from .walker import present_tags
 
 
 class Interpreter:
@@ -31,8 +33,12 @@ class Interpreter:
         external: frozenset[str],
         env: Env,
         host_variables: Mapping[str, str | None],
+        by_id: Mapping[int, CompiledPath] | None = None,
+        plan: Plan | None = None,
     ) -> None:
         self.paths = paths
+        self.plan = plan
+        self._by_id = by_id if by_id is not None else {id(node): path for node, path in paths.items()}
         self.env = env
         self.obj = env.obj
         self.line: int | None = None
@@ -41,12 +47,21 @@ class Interpreter:
         }
 
     def path(self, node: ast.TagPath) -> CompiledPath:
-        return self.paths[node]
+        found = self._by_id.get(id(node))
+        return found if found is not None else self.paths[node]
 
     # -- statements ---------------------------------------------------------------------------
     def execute(self, statements: tuple[ast.Statement, ...]) -> None:
-        for st in statements:
-            self.statement(st)
+        if self.plan is None:
+            for st in statements:
+                self.statement(st)
+            return
+        for step in self.plan.program(statements):
+            if isinstance(step, GuardedRun):
+                for st in step.to_run(present_tags(self.obj)):
+                    self.statement(st)
+            else:
+                self.statement(step)
 
     def statement(self, st: ast.Statement) -> None:
         if st.span.line:

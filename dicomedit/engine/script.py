@@ -22,6 +22,7 @@ from .env import Env
 from .errors import EvaluationError, Rejected
 from .interpreter import Interpreter
 from .outcome import Outcome, Status
+from .plan import Plan, make_plan
 from .tagpath import CompiledPath, compile_path
 
 
@@ -108,7 +109,16 @@ class CompiledScript:
     paths: dict[ast.TagPath, CompiledPath] = field(default_factory=dict)
     external: frozenset[str] = frozenset()
     _string_paths: dict[str, CompiledPath | None] = field(default_factory=dict, repr=False)
+    # every tag-path node of the script by identity: hashing a path by value costs more than
+    # most statements do
+    _by_id: dict[int, CompiledPath] = field(default_factory=dict, repr=False)
+    plan: Plan = field(init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self._by_id:
+            self._by_id.update(_paths_by_id(self.script, self.paths))
+        self.plan = make_plan(self.script, self._by_id)
 
     @property
     def path(self) -> str | None:
@@ -140,7 +150,7 @@ class CompiledScript:
         target = dataset if in_place else copy.deepcopy(dataset)
         obj = DicomObject(target)
         env = Env(obj, run if run is not None else RunContext(), self.path_from_string)
-        interpreter = Interpreter(self.paths, self.external, env, variables or {})
+        interpreter = Interpreter(self.paths, self.external, env, variables or {}, self._by_id, self.plan)
         try:
             with warnings.catch_warnings():
                 # pydicom warns about odd data it decodes anyway; outcomes carry what matters
@@ -177,6 +187,10 @@ class CompiledScript:
         return Outcome(status, dataset, message, tag_path, line, tuple(warnings), tuple(env.echoed))
 
 
+def _paths_by_id(script: ast.Script, paths: Mapping[ast.TagPath, CompiledPath]) -> dict[int, CompiledPath]:
+    return {id(node): paths[node] for node in _all_paths(script) if node in paths}
+
+
 def parse_path_string(text: str) -> CompiledPath | None:
     parsed = parse(f"-{text}\n")
     statements = parsed.script.statements
@@ -210,5 +224,12 @@ def compile(source: str | ast.Script, path: str | None = None, *, strict: bool =
             shown = render_text(errors, {path or "<script>": source} if path else None, show_source=False)
             where = path or "the script"
             raise ScriptError(f"{where} has {len(errors)} error(s):\n{shown}", errors)
-    paths = {p: compile_path(p) for p in _all_paths(script)}
-    return CompiledScript(script, diagnostics, paths, external_variables(script))
+    nodes = _all_paths(script)
+    paths: dict[ast.TagPath, CompiledPath] = {}
+    by_id: dict[int, CompiledPath] = {}
+    for node in nodes:
+        compiled = paths.get(node)
+        if compiled is None:
+            compiled = paths[node] = compile_path(node)
+        by_id[id(node)] = compiled
+    return CompiledScript(script, diagnostics, paths, external_variables(script), _by_id=by_id)

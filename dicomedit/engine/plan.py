@@ -1,0 +1,192 @@
+"""What a compiled script can touch, worked out once before it runs on any object.
+
+Most statements of an anonymization script name one attribute that most objects do not hold:
+``-*/(0040,A124)``, ``*/(0008,0050) ?= ""``, ``hashUIDList[*/(0020,000D), …]``.  Such a statement
+can only act on an element whose concrete path contains the 8 hex digits of its last tag (spec
+§6.2: the pattern ends with that literal tag, and ``CompiledPath`` tests exactly that before any
+regex), and when it cannot act it has no other effect: no error, no warning, no change.
+
+So consecutive statements of that kind are grouped into a *guarded run*: when the object is
+reached, the tags present anywhere in it (``walker.present_tags``) are intersected with the
+run's tags, and only the statements that name a present tag run, in their original order.  The
+other statements are skipped, which is exactly what running them would have done.  A run stays
+sound while it executes because its statements never add an element or change what a concrete
+path looks like: they delete elements, or overwrite values of public elements other than the
+character set.
+
+The plan also says whether the script edits pixels (then files take the general path, since
+the pixel data are decoded and re-encoded).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..functions import registry
+from ..syntax import ast
+from .tagpath import CompiledPath, TagPattern
+
+SPECIFIC_CHARACTER_SET = 0x00080005
+
+# Built-ins that, given literal tag paths, only delete or rewrite the matching elements.
+_GUARDABLE_CALLS = frozenset({"removeTags", "hashUIDList"})
+
+
+@dataclass(frozen=True, slots=True)
+class GuardedRun:
+    """Consecutive statements that do nothing unless the object holds one of their tags."""
+
+    statements: tuple[ast.Statement, ...]
+    needles: frozenset[int]  # the literal tags they name
+    by_needle: dict[int, tuple[int, ...]] = field(compare=False)  # literal tag → positions
+    patterns: tuple[tuple[int, TagPattern], ...] = ()  # (position, tag with wildcard digits)
+
+    def to_run(self, present: frozenset[int] | None) -> list[ast.Statement]:
+        """The statements that may act on an object holding ``present`` (None: unknown)."""
+        if present is None:
+            return list(self.statements)
+        positions = {p for tag in self.needles & present for p in self.by_needle[tag]}
+        for position, pattern in self.patterns:
+            if position not in positions and any(pattern.matches(t) for t in present):
+                positions.add(position)
+        return [self.statements[p] for p in sorted(positions)]
+
+
+Step = ast.Statement | GuardedRun
+
+
+@dataclass(slots=True)
+class Plan:
+    """The statement lists of a script with their guarded runs, and what the script needs."""
+
+    programs: dict[int, tuple[Step, ...]]  # id of a statement tuple → its steps
+    edits_pixels: bool
+
+    def program(self, statements: tuple[ast.Statement, ...]) -> tuple[Step, ...]:
+        found = self.programs.get(id(statements))
+        return found if found is not None else tuple(statements)
+
+
+def make_plan(script: ast.Script, paths: dict[int, CompiledPath]) -> Plan:
+    """``paths`` maps the identity of every tag-path node of ``script`` to its compiled form."""
+    programs: dict[int, tuple[Step, ...]] = {}
+
+    def plan_block(statements: tuple[ast.Statement, ...]) -> None:
+        programs[id(statements)] = _steps(statements, paths)
+        for st in statements:
+            if isinstance(st, ast.If):
+                for branch in st.branches:
+                    plan_block(branch.body)
+                if st.orelse is not None:
+                    plan_block(st.orelse)
+
+    plan_block(script.statements)
+    edits_pixels = any(
+        isinstance(sub, ast.Call) and sub.name == "alterPixels"
+        for st in ast.iter_statements(script.statements)
+        for expr in _expressions(st)
+        for sub in ast.iter_exprs(expr)
+    )
+    return Plan(programs, edits_pixels)
+
+
+def _steps(statements: tuple[ast.Statement, ...], paths: dict[int, CompiledPath]) -> tuple[Step, ...]:
+    steps: list[Step] = []
+    run: list[tuple[ast.Statement, frozenset[TagPattern]]] = []
+
+    def close() -> None:
+        if len(run) == 1:
+            steps.append(run[0][0])
+        elif run:
+            by_needle: dict[int, list[int]] = {}
+            patterns: list[tuple[int, TagPattern]] = []
+            for position, (_, needles) in enumerate(run):
+                for needle in needles:
+                    if needle.literal:
+                        by_needle.setdefault(needle.value, []).append(position)
+                    else:
+                        patterns.append((position, needle))
+            steps.append(
+                GuardedRun(
+                    tuple(st for st, _ in run),
+                    frozenset(by_needle),
+                    {tag: tuple(p) for tag, p in by_needle.items()},
+                    tuple(patterns),
+                )
+            )
+        run.clear()
+
+    for st in statements:
+        needles = guard(st, paths)
+        if needles is None:
+            close()
+            steps.append(st)
+        else:
+            run.append((st, needles))
+    close()
+    return tuple(steps)
+
+
+def guard(st: ast.Statement, paths: dict[int, CompiledPath]) -> frozenset[TagPattern] | None:
+    """The tags one of which must be present for ``st`` to do anything, or None when ``st`` may
+    act (or fail, or warn) whatever the object holds."""
+    if isinstance(st, ast.Delete):
+        return _needles([st.target], paths)
+    if isinstance(st, ast.AssignIfExists) and isinstance(st.value, ast.String | ast.Number):
+        return _needles([st.target], paths)
+    if isinstance(st, ast.CallStatement) and st.call.name in _GUARDABLE_CALLS:
+        spec = registry.spec(st.call.name)
+        if spec is None or registry.implementation(st.call.name) is None:
+            return None
+        targets = _literal_paths(st.call.args)
+        if targets is None or not spec.min_args <= len(st.call.args):
+            return None
+        if spec.max_args is not None and len(st.call.args) > spec.max_args:
+            return None
+        return _needles(targets, paths)
+    return None
+
+
+def _literal_paths(args: tuple[ast.Expr, ...]) -> list[ast.TagPath] | None:
+    """The tag paths of arguments that are tag paths or lists of them; None for anything else."""
+    found: list[ast.TagPath] = []
+    for arg in args:
+        if isinstance(arg, ast.TagPath):
+            found.append(arg)
+        elif isinstance(arg, ast.ListLiteral):
+            inner = _literal_paths(arg.items)
+            if inner is None:
+                return None
+            found.extend(inner)
+        else:
+            return None
+    return found if found else None
+
+
+def _needles(targets: list[ast.TagPath], paths: dict[int, CompiledPath]) -> frozenset[TagPattern] | None:
+    needles: set[TagPattern] = set()
+    for target in targets:
+        compiled = paths.get(id(target))
+        needle = compiled.last_tag if compiled is not None else None
+        if needle is None or needle.matches(SPECIFIC_CHARACTER_SET):
+            return None  # changing the character set changes how creators read
+        needles.add(needle)
+    return frozenset(needles)
+
+
+def _expressions(st: ast.Statement) -> list[ast.Expr]:
+    if isinstance(st, ast.Assign | ast.AssignIfExists | ast.Initialize):
+        return [st.value]
+    if isinstance(st, ast.CallStatement):
+        return [st.call]
+    if isinstance(st, ast.Echo) and st.value is not None:
+        return [st.value]
+    conditions: list[ast.Condition] = []
+    if isinstance(st, ast.Ternary):
+        conditions = [st.condition]
+    elif isinstance(st, ast.If):
+        conditions = [b.condition for b in st.branches]
+    out: list[ast.Expr] = []
+    for c in conditions:
+        out.extend([c.left, c.right] if isinstance(c, ast.Comparison) else [c])
+    return out
