@@ -39,13 +39,14 @@ def _load(script_path: str, lookups: Sequence[str], allow_network: bool, xnat: s
     CompiledScript, RunContext
 ]:  # fmt: skip
     (source,) = read_scripts([script_path])
+    release = resolve_xnat(xnat)
     try:
-        script = compile(source.text, source.name)
+        script = compile(source.text, source.name, xnat=release)
     except ScriptError as e:
         raise UsageProblem(
-            f"{e}\nRun 'dicomedit check {script_path}' for details, then fix the script."
+            f"{e}\nRun 'dicomedit check --xnat {release} {script_path}' for details, then fix the script."
         ) from e
-    context = RunContext(allow_network=allow_network, xnat=resolve_xnat(xnat))
+    context = RunContext(allow_network=allow_network, xnat=release)
     for table in lookups:
         try:
             context.load_lookup_table(table)

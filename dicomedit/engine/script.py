@@ -14,6 +14,7 @@ from ..check import check
 from ..diagnostics import Diagnostic, render_text
 from ..errors import ScriptError
 from ..functions import builtins as _builtins  # noqa: F401  (registers the implementations)
+from ..releases import Release
 from ..syntax import ast
 from ..syntax.parser import parse
 from .context import RunContext
@@ -201,20 +202,27 @@ def parse_path_string(text: str) -> CompiledPath | None:
     return compile_path(statements[0].target)
 
 
-def compile(source: str | ast.Script, path: str | None = None, *, strict: bool = True) -> CompiledScript:
+def compile(
+    source: str | ast.Script,
+    path: str | None = None,
+    *,
+    strict: bool = True,
+    xnat: str | Release | None = None,
+) -> CompiledScript:
     """Check ``source`` and prepare it to run; raise ``ScriptError`` if it has errors.
 
-    With ``strict=False`` only syntax errors are refused: problems that XNAT discovers while
-    running (a wildcard ``:=`` target, an unknown function…) become ERROR outcomes with XNAT's
-    message, which is what an offline copy of XNAT must reproduce.  An ``ast.Script`` is taken
-    as already checked.
+    ``xnat`` is the release that will run the script (default: the newest known): a construct
+    or function that release cannot run is an error.  With ``strict=False`` only syntax errors
+    are refused: problems that XNAT discovers while running (a wildcard ``:=`` target, an
+    unknown function…) become ERROR outcomes with XNAT's message, which is what an offline copy
+    of XNAT must reproduce.  An ``ast.Script`` is taken as already checked.
     """
     if isinstance(source, ast.Script):
         script = source
         diagnostics: tuple[Diagnostic, ...] = ()
     else:
         if strict:
-            result = check(source, path)
+            result = check(source, path, xnat=xnat)
             script, diagnostics, errors = result.script, result.diagnostics, result.errors
         else:
             parsed = parse(source, path)
