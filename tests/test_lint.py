@@ -150,3 +150,22 @@ def test_cli_text_json_and_exit_codes(tmp_path: Path) -> None:
     assert "Traceback" not in usage.output
     missing = runner.invoke(main, ["lint", str(tmp_path / "nope.das")])
     assert missing.exit_code == 2
+
+
+def _row(report: object, tag: str) -> object:
+    return next(a for a in report.attributes if a.entry.pattern == tag)  # type: ignore[attr-defined]
+
+
+def test_repeating_groups_and_digit_wildcards() -> None:
+    every_curve = lint('version "6.6"\n-*/(50X@,XXXX)\n')
+    assert _row(every_curve, "(50xx,xxxx)").status is Status.OK  # type: ignore[attr-defined]
+    one_overlay = lint('version "6.6"\n-*/(6000,3000)\n')
+    assert _row(one_overlay, "(60xx,3000)").status is Status.MAYBE_KEPT  # type: ignore[attr-defined]
+    wildcard = lint('version "6.6"\n-*/(0010,21XX)\n')
+    for tag in ("(0010,21B0)", "(0010,21C0)", "(0010,21D0)", "(0010,21F0)"):
+        assert _row(wildcard, tag).status is Status.OK  # type: ignore[attr-defined]
+
+
+def test_file_meta_follows_the_sop_instance_uid() -> None:
+    report = lint('version "6.6"\nhashUIDList[*/(0008,0018)]\n')
+    assert _row(report, "(0002,0003)").status is Status.OK  # type: ignore[attr-defined]
