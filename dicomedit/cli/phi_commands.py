@@ -93,10 +93,14 @@ def lint_command(
 @_profile_option
 @click.option(
     "--label",
+    "--var",
     "labels",
     multiple=True,
     metavar="NAME=VALUE",
-    help="A value the script writes on purpose, e.g. project=PROJ1 for the XNAT labels (repeatable).",
+    help=(
+        "A value the script writes on purpose, e.g. project=PROJ1 for the XNAT labels "
+        "(repeatable; the --var values given to apply)."
+    ),
 )
 @click.option(
     "--uid-root",
