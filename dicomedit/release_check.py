@@ -59,7 +59,7 @@ def _statement_uses(st: ast.Statement) -> Iterator[Use]:
         for action in (st.then, st.otherwise):
             if isinstance(action, ast.CallStatement):
                 yield _feature("ternary-call", action.span)
-    for expr in _statement_exprs(st):
+    for expr in ast.own_expressions(st):
         for e in ast.iter_exprs(expr):
             if isinstance(e, ast.ListLiteral):
                 yield _feature("list", e.span)
@@ -71,29 +71,6 @@ def _statement_uses(st: ast.Statement) -> Iterator[Use]:
 def _condition_uses(cond: ast.Condition) -> Iterator[Use]:
     if isinstance(cond, ast.Call):
         yield _feature("function-condition", cond.span)
-
-
-def _statement_exprs(st: ast.Statement) -> list[ast.Expr]:
-    if isinstance(st, ast.Assign | ast.AssignIfExists | ast.Initialize):
-        return [st.value]
-    if isinstance(st, ast.CallStatement):
-        return [st.call]
-    if isinstance(st, ast.Echo):
-        return [st.value] if st.value is not None else []
-    if isinstance(st, ast.Ternary):
-        return _condition_exprs(st.condition)
-    if isinstance(st, ast.If):
-        out: list[ast.Expr] = []
-        for br in st.branches:
-            out.extend(_condition_exprs(br.condition))
-        return out
-    return []
-
-
-def _condition_exprs(cond: ast.Condition) -> list[ast.Expr]:
-    if isinstance(cond, ast.Comparison):
-        return [cond.left, cond.right]
-    return [cond]
 
 
 def release_diagnostics(

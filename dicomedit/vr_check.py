@@ -43,28 +43,10 @@ def _target_tag(expr: ast.Expr) -> ast.Tag | None:
 
 def _calls(script: ast.Script) -> Iterator[ast.Call]:
     for st in ast.iter_statements(script.statements):
-        for expr in _exprs(st):
+        for expr in ast.own_expressions(st):
             for e in ast.iter_exprs(expr):
                 if isinstance(e, ast.Call):
                     yield e
-
-
-def _exprs(st: ast.Statement) -> list[ast.Expr]:
-    if isinstance(st, ast.Assign | ast.AssignIfExists | ast.Initialize):
-        return [st.value]
-    if isinstance(st, ast.CallStatement):
-        return [st.call]
-    if isinstance(st, ast.Echo) and st.value is not None:
-        return [st.value]
-    conds: list[ast.Condition] = []
-    if isinstance(st, ast.Ternary):
-        conds = [st.condition]
-    elif isinstance(st, ast.If):
-        conds = [br.condition for br in st.branches]
-    out: list[ast.Expr] = []
-    for c in conds:
-        out.extend([c.left, c.right] if isinstance(c, ast.Comparison) else [c])
-    return out
 
 
 def _flatten(args: tuple[ast.Expr, ...]) -> Iterator[ast.Expr]:

@@ -84,7 +84,7 @@ def make_plan(script: ast.Script, paths: dict[int, CompiledPath]) -> Plan:
     edits_pixels = any(
         isinstance(sub, ast.Call) and sub.name == "alterPixels"
         for st in ast.iter_statements(script.statements)
-        for expr in _expressions(st)
+        for expr in ast.own_expressions(st)
         for sub in ast.iter_exprs(expr)
     )
     return Plan(programs, edits_pixels)
@@ -172,21 +172,3 @@ def _needles(targets: list[ast.TagPath], paths: dict[int, CompiledPath]) -> froz
             return None  # changing the character set changes how creators read
         needles.add(needle)
     return frozenset(needles)
-
-
-def _expressions(st: ast.Statement) -> list[ast.Expr]:
-    if isinstance(st, ast.Assign | ast.AssignIfExists | ast.Initialize):
-        return [st.value]
-    if isinstance(st, ast.CallStatement):
-        return [st.call]
-    if isinstance(st, ast.Echo) and st.value is not None:
-        return [st.value]
-    conditions: list[ast.Condition] = []
-    if isinstance(st, ast.Ternary):
-        conditions = [st.condition]
-    elif isinstance(st, ast.If):
-        conditions = [b.condition for b in st.branches]
-    out: list[ast.Expr] = []
-    for c in conditions:
-        out.extend([c.left, c.right] if isinstance(c, ast.Comparison) else [c])
-    return out

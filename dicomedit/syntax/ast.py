@@ -346,6 +346,29 @@ def iter_statements(statements: tuple[Statement, ...]) -> list[Statement]:
     return out
 
 
+def own_expressions(st: Statement) -> list[Expr]:
+    """The expressions ``st`` evaluates itself: values, call, condition operands.
+
+    Actions of a ternary and statements in if blocks are statements of their own (see
+    ``iter_statements``), so they are not included.
+    """
+    if isinstance(st, Assign | AssignIfExists | Initialize):
+        return [st.value]
+    if isinstance(st, CallStatement):
+        return [st.call]
+    if isinstance(st, Echo):
+        return [st.value] if st.value is not None else []
+    conditions: list[Condition] = []
+    if isinstance(st, Ternary):
+        conditions = [st.condition]
+    elif isinstance(st, If):
+        conditions = [b.condition for b in st.branches]
+    out: list[Expr] = []
+    for c in conditions:
+        out.extend([c.left, c.right] if isinstance(c, Comparison) else [c])
+    return out
+
+
 def iter_exprs(expr: Expr) -> list[Expr]:
     """``expr`` and every expression nested in it (call arguments, list items)."""
     out: list[Expr] = [expr]
