@@ -26,8 +26,10 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import ExplicitVRLittleEndian
 
+from . import fastpath
 from .engine import CompiledScript, Outcome, RunContext, Status
 from .engine.dicomobject import DicomObject, sync_file_meta
+from .engine.elements import element, members
 from .errors import DicomEditError
 
 UNDEFINED_LENGTH = 0xFFFFFFFF
@@ -58,33 +60,45 @@ def _looks_like_bare_dataset(head: bytes) -> bool:
 
 def read_dicom(path: str | os.PathLike[str]) -> Dataset:
     """Read a DICOM file (with or without preamble and file meta information)."""
+    return _read(path, fast=False)[0]
+
+
+def _read(path: str | os.PathLike[str], *, fast: bool) -> tuple[Dataset, fastpath.Source | None]:
+    """The dataset, and with ``fast`` the fast path's record of the file when it could read it."""
     try:
         with open(path, "rb") as fh:
-            head = fh.read(132)
+            data = fh.read() if fast else fh.read(132)
     except OSError as e:
         raise DicomReadError(path, f"cannot read the file: {e.strerror or e}") from None
+    head = data[:132]
     has_prefix = len(head) >= 132 and head[128:132] == b"DICM"
     if not has_prefix and not _looks_like_bare_dataset(head):
         raise DicomReadError(
             path, "not a DICOM file (no DICM prefix and no dataset at the start)", not_dicom=True
         )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ds = pydicom.dcmread(path, force=not has_prefix)
-    except (InvalidDicomError, EOFError, ValueError, KeyError, NotImplementedError) as e:
-        raise DicomReadError(path, f"cannot parse the DICOM data: {e}") from None
-    except OSError as e:
-        raise DicomReadError(path, f"cannot read the file: {e.strerror or e}") from None
-    _check_complete(path, ds)
+    source = fastpath.parse(data, path) if fast else None
+    if source is not None:
+        ds: Dataset = source.dataset
+    else:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ds = pydicom.dcmread(path, force=not has_prefix)
+        except (InvalidDicomError, EOFError, ValueError, KeyError, NotImplementedError) as e:
+            raise DicomReadError(path, f"cannot parse the DICOM data: {e}") from None
+        except OSError as e:
+            raise DicomReadError(path, f"cannot read the file: {e.strerror or e}") from None
+    _check_complete(path, ds, len(data) if fast else None)
     _match_encoding(ds)
-    return ds
+    return ds, source
 
 
 def _match_encoding(ds: Dataset) -> None:
     """Some files are encoded otherwise than their transfer syntax says; pydicom then reads the
     elements correctly but records the declared encoding, and could not write them back."""
-    for elem in ds.elements():
+    elements = members(ds)
+    for tag in sorted(elements, key=int):
+        elem = element(ds, tag)  # as Dataset.elements(): an unread value is converted
         if isinstance(elem, RawDataElement):
             actual = (elem.is_implicit_VR, elem.is_little_endian)
             if actual != ds.original_encoding:
@@ -92,12 +106,14 @@ def _match_encoding(ds: Dataset) -> None:
             return
 
 
-def _check_complete(path: str | os.PathLike[str], ds: Dataset) -> None:
+def _check_complete(path: str | os.PathLike[str], ds: Dataset, size: int | None = None) -> None:
     """pydicom reads a truncated file without complaint: compare declared and read lengths."""
-    if len(ds) == 0:
+    elements = members(ds)
+    if not elements:
         raise DicomReadError(path, "the file holds no DICOM elements")
     last: RawDataElement | None = None
-    for elem in ds.elements():
+    for tag in sorted(elements, key=int):
+        elem = element(ds, tag)  # as Dataset.elements(): an unread value is converted
         if not isinstance(elem, RawDataElement) or elem.value is None or elem.length == UNDEFINED_LENGTH:
             continue
         if len(elem.value) < elem.length:
@@ -108,10 +124,10 @@ def _check_complete(path: str | os.PathLike[str], ds: Dataset) -> None:
             )
         last = elem
     # pydicom also stops quietly at an element header cut short: bytes would be left over.
-    size = os.path.getsize(path)
+    size = os.path.getsize(path) if size is None else size
     if last is not None and last.value_tell is not None and isinstance(last.value, bytes):
         end = last.value_tell + len(last.value)
-        if end < size and sorted(ds.keys())[-1] == last.tag:
+        if end < size and max(elements, key=int) == last.tag:
             raise DicomReadError(
                 path,
                 f"the file is truncated: {size - end} bytes after the last complete element cannot be read",
@@ -130,8 +146,13 @@ def prepare_file_meta(ds: Dataset) -> None:
     sync_file_meta(DicomObject(ds))
 
 
-def write_dicom(ds: Dataset, path: str | os.PathLike[str]) -> None:
-    """Write ``ds`` to ``path`` atomically: a temporary file in the same directory, renamed."""
+def write_dicom(ds: Dataset, path: str | os.PathLike[str], *, source: fastpath.Source | None = None) -> bool:
+    """Write ``ds`` to ``path`` atomically: a temporary file in the same directory, renamed.
+
+    ``source`` is the fast path's record of the file ``ds`` was read from: the bytes are then
+    those pydicom would write, with the untouched elements copied from the file.  Returns
+    whether the fast path wrote them.
+    """
     target = Path(path)
     prepare_file_meta(ds)
     try:
@@ -140,15 +161,40 @@ def write_dicom(ds: Dataset, path: str | os.PathLike[str]) -> None:
     except OSError as e:
         raise DicomWriteError(f"{target}: cannot create the output: {e.strerror or e}") from None
     try:
-        with os.fdopen(fd, "wb") as fh, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            # the encoding follows (0002,0010): kept from the input, or set by alterPixels
-            pydicom.dcmwrite(fh, ds, enforce_file_format=_has_required_meta(ds))
+        enforce = _has_required_meta(ds)
+        pieces = fastpath.encode(ds, source, enforce_file_format=enforce) if source is not None else None
+        if pieces is not None:
+            with os.fdopen(fd, "wb", buffering=0) as raw:
+                _write_all(raw.fileno(), pieces)
+        else:
+            with os.fdopen(fd, "wb") as fh, warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                # the encoding follows (0002,0010): kept from the input, or set by alterPixels
+                pydicom.dcmwrite(fh, ds, enforce_file_format=enforce)
         os.replace(tmp, target)
+        return pieces is not None
     except Exception as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise DicomWriteError(f"{target}: cannot write the output: {type(e).__name__}: {e}") from None
+
+
+_IOV_MAX = 1024
+
+
+def _write_all(fd: int, pieces: list[fastpath.Piece]) -> None:
+    """Write the pieces in order with as few system calls as the kernel allows."""
+    views = [memoryview(p) for p in pieces if len(p)]
+    while views:
+        batch = views[:_IOV_MAX]
+        written = os.writev(fd, batch)
+        done = 0
+        while done < len(batch) and written >= len(batch[done]):
+            written -= len(batch[done])
+            done += 1
+        views = views[done:]
+        if written:
+            views[0] = views[0][written:]
 
 
 def _has_required_meta(ds: Dataset) -> bool:
@@ -223,6 +269,8 @@ class FileResult:
     echoed: tuple[str, ...] = ()
     before: Dataset | None = field(default=None, repr=False)  # dry runs: the input, for a diff
     after: Dataset | None = field(default=None, repr=False)
+    fast_path: bool = False  # read and written by the fast path (``dicomedit.fastpath``)
+    summary: str | None = None  # dry runs in another process: the changes, counted
 
 
 def process_file(
@@ -233,10 +281,16 @@ def process_file(
     variables: Mapping[str, str | None] | None = None,
     run: RunContext | None = None,
     dry_run: bool = False,
+    fast: bool = True,
 ) -> FileResult:
-    """Read, apply, write one file; every failure becomes a result, never an exception."""
+    """Read, apply, write one file; every failure becomes a result, never an exception.
+
+    ``fast`` lets the fast path read and write the file when it can (``dicomedit.fastpath``);
+    the output bytes are the same either way.
+    """
+    fast = fast and not dry_run and not script.plan.edits_pixels  # pixel edits re-encode the file
     try:
-        ds = read_dicom(item.path)
+        ds, source = _read(item.path, fast=fast)
     except DicomReadError as e:
         status = FileStatus.SKIPPED if e.not_dicom else FileStatus.FAILED
         return FileResult(item.path, status, message=e.reason)
@@ -265,9 +319,17 @@ def process_file(
             after=outcome.dataset,
             **common,  # type: ignore[arg-type]
         )
+    fast_path = False
     if target is not None:
         try:
-            write_dicom(outcome.dataset, target)
+            fast_path = write_dicom(outcome.dataset, target, source=source)
         except DicomWriteError as e:
             return FileResult(item.path, FileStatus.FAILED, message=str(e), warnings=outcome.warnings)
-    return FileResult(item.path, FileStatus.WRITTEN, output=target, modified=modified, **common)  # type: ignore[arg-type]
+    return FileResult(
+        item.path,
+        FileStatus.WRITTEN,
+        output=target,
+        modified=modified,
+        fast_path=fast_path,
+        **common,  # type: ignore[arg-type]
+    )

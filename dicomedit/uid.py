@@ -8,6 +8,7 @@ Python's ``uuid.uuid5`` cannot be used because it always prepends a namespace.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import uuid
 
@@ -48,3 +49,18 @@ def prefixed_uid(prefix: str) -> str:
     """A random UID under ``prefix`` (``mapUID``, ``mapReferencedUIDs``)."""
     check_prefix(prefix)
     return f"{prefix}.{uuid.uuid4().int}"
+
+
+def keyed_uid(prefix: str, secret: bytes, table: str, key: str) -> str:
+    """A UID under ``prefix`` standing for ``key`` in ``table`` (``mapUID``, ``mapReferencedUIDs``).
+
+    It looks like ``prefixed_uid``'s random UID and cannot be told from one without ``secret``,
+    but every process holding the same secret derives the same UID for the same key: the
+    workers of a parallel or distributed run agree without talking to each other.
+    """
+    check_prefix(prefix)
+    mac = hmac.new(secret, f"{table}\0{key}".encode(), hashlib.sha256).digest()
+    digits = bytearray(mac[:16])
+    digits[6] = (digits[6] & 0x0F) | 0x40  # version 4, as a random UUID
+    digits[8] = (digits[8] & 0x3F) | 0x80  # RFC 4122 variant
+    return f"{prefix}.{int.from_bytes(digits, 'big')}"

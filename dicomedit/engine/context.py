@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from ..errors import DicomEditError
 from ..releases import Release, behaves_like_newer, parse_release
@@ -37,7 +37,10 @@ class RunContext:
     * ``uid_map`` / ``referenced_uid_map``: the memo maps of ``mapUID`` and
       ``mapReferencedUIDs``.  XNAT keeps them for the life of the server, which is what keeps
       references consistent across the files of a study; here they live as long as the context,
-      so use one context for a whole batch.
+      so use one context for a whole batch.  A new UID is not drawn at random but derived from
+      the key and ``uid_secret`` (random for each context): it is just as unpredictable, and
+      copies of one context in other processes (``--jobs``, Dask workers) map every key to the
+      same UID.
     * ``lookup_tables``: keyType → key → value, for ``lookup[keyType, key]``
       (``load_lookup_table`` reads the file format of spec §7).
     * ``allow_network``: ``getURL`` is refused unless this is set; ``network_timeout`` bounds
@@ -61,11 +64,35 @@ class RunContext:
     xnat: Release | str | None = None
     uid_map: dict[str, str] = field(default_factory=dict)
     referenced_uid_map: dict[str, str] = field(default_factory=dict)
+    uid_secret: bytes = field(default_factory=lambda: os.urandom(32), repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.xnat, str):
             self.xnat = parse_release(self.xnat)
+
+    def portable(self) -> RunContext:
+        """A copy for another process (``--jobs``, Dask): the same settings, tables, maps and
+        secret, without the ``echo`` callback (echoed lines are in every outcome anyway)."""
+        return RunContext(
+            lookup_tables={k: dict(v) for k, v in self.lookup_tables.items()},
+            allow_network=self.allow_network,
+            network_timeout=self.network_timeout,
+            reject_enabled=self.reject_enabled,
+            xnat=self.xnat,
+            uid_map=dict(self.uid_map),
+            referenced_uid_map=dict(self.referenced_uid_map),
+            uid_secret=self.uid_secret,
+        )
+
+    def __getstate__(self) -> dict[str, object]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("_lock", "echo")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "echo", None)
+        object.__setattr__(self, "_lock", threading.Lock())
 
     def load_lookup_table(self, path: str | os.PathLike[str]) -> None:
         try:

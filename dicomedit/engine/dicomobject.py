@@ -57,7 +57,7 @@ class DicomObject:
 
     def charset_of(self, container: Dataset, inherited: list[str] | None = None) -> list[str]:
         """The character set of ``container`` (an item may declare its own)."""
-        elem = el.members(container).get(SPECIFIC_CHARACTER_SET)
+        elem = el.element(container, SPECIFIC_CHARACTER_SET)
         if elem is None:
             return inherited if inherited is not None else ["iso8859"]
         text = el.read_string(elem, ["iso8859"])
@@ -90,7 +90,7 @@ class DicomObject:
             holder = getattr(self.dataset, "file_meta", None)
         if holder is None:
             return None
-        return el.members(holder).get(tag)
+        return el.element(holder, tag)
 
     # -- changes ------------------------------------------------------------------------------
     def set_string(
@@ -105,7 +105,7 @@ class DicomObject:
     ) -> None:
         """Create or overwrite ``tag`` with ``text``; the VR is kept, else taken from the dictionary."""
         holder = self.holder(container, tag)
-        existing = holder.get_item(tag) if tag in holder else None
+        existing = el.element(holder, tag)
         if vr is None:
             vr = el.element_vr(existing, creator) if existing is not None else el.dictionary_vr(tag, creator)
         if vr == "SQ":
@@ -127,7 +127,7 @@ class DicomObject:
         """Store already-encoded bytes (used to write back values recorded earlier)."""
         holder = self.holder(container, tag)
         is_meta = isinstance(holder, FileMetaDataset)
-        existing = holder.get_item(tag) if tag in holder else None
+        existing = el.element(holder, tag)
         if existing is not None and _same_value(existing, vr, data):
             return
         little = True if is_meta else self.little_endian
@@ -148,7 +148,8 @@ class DicomObject:
         if gone:
             # A remembered walk skips deleted elements; only a change to what the remaining ones
             # look like (their creator, the character set) makes it stale.
-            self.touch(structural=SPECIFIC_CHARACTER_SET in gone or _orphans(members, gone))
+            numbers = [int(tag) for tag in gone]  # pydicom's tag type compares in Python
+            self.touch(structural=SPECIFIC_CHARACTER_SET in numbers or _orphans(members, numbers))
 
     def empty_item(self, item: Dataset) -> None:
         self.delete_all(item, list(el.members(item)))
@@ -224,7 +225,7 @@ class DicomObject:
 
 def _orphans(members: dict[int, el.Element], deleted: list[int]) -> bool:
     """Whether a deleted private creator leaves elements of its block in ``members``."""
-    creators = {(t >> 16, t & 0xFF) for t in deleted if el.is_private_creator(t)}
+    creators = {(t >> 16, t & 0xFF) for t in deleted if t >> 16 & 1 and 0x10 <= t & 0xFFFF <= 0xFF}
     return bool(creators) and any((t >> 16, (t & 0xFFFF) >> 8) in creators for t in members)
 
 

@@ -13,7 +13,9 @@ pydicom validation or re-formatting in between.
 from __future__ import annotations
 
 import math
+import operator
 import struct
+from collections.abc import Callable
 from collections.abc import Sequence as Seq
 from typing import Any, cast
 
@@ -48,14 +50,20 @@ _INT_RANGES = {"US": (16, False), "SS": (16, True), "UL": (32, False), "SL": (32
 PIXEL_DATA = 0x7FE00010
 
 
-def members(ds: Dataset) -> dict[int, Element]:
-    """The elements of ``ds`` by tag, without conversion.
+# The elements of a dataset by tag, without conversion: pydicom's own dict.  ``Dataset.keys``,
+# ``get_item`` and ``in`` convert the tag and look for deferred reads on every call, which walks
+# over every element cannot afford (the engine never reads with deferred values).
+members = cast(Callable[[Dataset], dict[int, "Element"]], operator.attrgetter("_dict"))
 
-    This is pydicom's own dict: ``Dataset.keys``, ``get_item`` and ``in`` convert the tag and
-    check for deferred reads on every call, which walks over every element cannot afford (the
-    engine never reads with deferred values).
-    """
-    return cast(dict[int, Element], ds._dict)
+
+def element(ds: Dataset, tag: int) -> Element | None:
+    """``ds.get_item(tag)`` without its per-call overhead: a raw element whose value pydicom
+    did not read (None, e.g. an empty binary element) is converted, as ``get_item`` does."""
+    found = members(ds).get(tag)
+    if type(found) is RawDataElement and found.value is None:
+        converted: DataElement = ds[tag]
+        return converted
+    return found
 
 
 def is_private_group(group: int) -> bool:

@@ -46,8 +46,8 @@ class GuardedRun:
         if present is None:
             return list(self.statements)
         positions = {p for tag in self.needles & present for p in self.by_needle[tag]}
-        for position, pattern in self.patterns:
-            if position not in positions and any(pattern.matches(t) for t in present):
+        for position, (mask, value) in self.patterns:
+            if position not in positions and any(t & mask == value for t in present):
                 positions.add(position)
         return [self.statements[p] for p in sorted(positions)]
 
@@ -172,3 +172,42 @@ def _needles(targets: list[ast.TagPath], paths: dict[int, CompiledPath]) -> froz
             return None  # changing the character set changes how creators read
         needles.add(needle)
     return frozenset(needles)
+
+
+# Functions whose results depend on what the run saw before, and their prefix argument.
+_MEMO_FUNCTIONS = {"mapUID": 1, "mapReferencedUIDs": 0}
+
+
+def shared_state_problem(script: ast.Script) -> str | None:
+    """Why ``script`` would not give the same results when its files are split between
+    processes, or None.
+
+    ``mapUID`` and ``mapReferencedUIDs`` remember the UID they gave each value for the whole
+    run.  Processes agree on those UIDs because each is derived from the value and the run's
+    secret (``uid.keyed_uid``), but the prefix is the one of the first call for a value: every
+    call of a function must therefore give the same literal prefix.
+    """
+    seen: dict[str, set[str]] = {}
+    for st in ast.iter_statements(script.statements):
+        for expr in ast.own_expressions(st):
+            for call in ast.iter_exprs(expr):
+                if not isinstance(call, ast.Call) or call.name not in _MEMO_FUNCTIONS:
+                    continue
+                index = _MEMO_FUNCTIONS[call.name]
+                prefix = call.args[index] if len(call.args) > index else None
+                line = call.span.line
+                if not isinstance(prefix, ast.String):
+                    return (
+                        f"{call.name} on line {line} is not given its UID prefix as a literal string: "
+                        "the processes of a parallel run could map one value to different UIDs. "
+                        "Write the prefix as a string, or run with --jobs 1"
+                    )
+                seen.setdefault(call.name, set()).add(prefix.value)
+    for name, prefixes in seen.items():
+        if len(prefixes) > 1:
+            shown = ", ".join(sorted(prefixes))
+            return (
+                f"{name} is called with several prefixes ({shown}): which one a value gets would depend "
+                "on the process that met it first. Use one prefix, or run with --jobs 1"
+            )
+    return None

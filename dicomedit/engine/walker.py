@@ -50,7 +50,9 @@ class Node(NamedTuple):
         return self.sequence is None
 
     def element(self) -> el.Element:
-        return el.members(self.container)[self.tag]
+        found = el.element(self.container, self.tag)
+        assert found is not None
+        return found
 
     def is_alive(self) -> bool:
         """Whether the element is still there (a remembered walk outlives deletions)."""
@@ -88,7 +90,7 @@ class _Index:
                 if id(node.ancestors) != enclosing_key:  # all the nodes of one item share the tuple
                     enclosing_key = id(node.ancestors)
                     enclosing = (
-                        {t for _, t, _ in node.ancestors},
+                        {int(t) for _, t, _ in node.ancestors},
                         {
                             creator_of_item[(id(c), t)]
                             for c, t, _ in node.ancestors
@@ -99,7 +101,7 @@ class _Index:
                     by_tag.setdefault(tag, []).append(position)
                 for creator in enclosing[1]:
                     by_creator.setdefault(creator, []).append(position)
-            by_tag.setdefault(node.tag, []).append(position)
+            by_tag.setdefault(int(node.tag), []).append(position)
             if node.creator is not None:
                 by_creator.setdefault(node.creator, []).append(position)
                 if node.sequence is not None:
@@ -227,6 +229,8 @@ def _walk(
         elem = members.get(tag)
         if elem is None:  # removed by a consumer meanwhile
             continue
+        if type(elem) is RawDataElement and elem.value is None:
+            elem = container[tag]  # converted, as Dataset.get_item does
         group = tag >> 16
         if not group & 1:
             path = f"{prefix}{tag:08x}"
@@ -272,10 +276,15 @@ def _public_containers(container: Dataset, holder: Sequence | None) -> Iterator[
     yield container, holder
     members = el.members(container)
     for tag in sorted(members, key=int):
-        elem = members.get(tag)
-        if elem is None or tag >> 16 & 1:
+        if tag >> 16 & 1:
             continue
-        if type(elem) is RawDataElement and elem.VR not in _MAYBE_SEQUENCE:
+        elem = members.get(tag)
+        if type(elem) is RawDataElement:
+            if elem.value is None:
+                elem = container[tag]  # converted, as Dataset.get_item does
+            elif elem.VR not in _MAYBE_SEQUENCE:
+                continue
+        if elem is None:
             continue
         seq = _items(container, tag, elem, None)
         if seq is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from .. import uid
 from ..engine import operations as ops
 from ..engine.elements import element_vr
@@ -53,8 +55,10 @@ def map_uid(env: Env, args: list[Value]) -> Value:
         uid.check_prefix(prefix)
     except uid.UIDError as e:
         raise EvaluationError(f"mapUID: {e}") from None
-    return env.context.memo(
-        env.context.uid_map, "null" if key is None else key, lambda: uid.prefixed_uid(prefix)
+    context = env.context
+    memo_key = "null" if key is None else key
+    return context.memo(
+        context.uid_map, memo_key, lambda: uid.keyed_uid(prefix, context.uid_secret, "mapUID", memo_key)
     )
 
 
@@ -71,6 +75,7 @@ def map_referenced_uids(env: Env, args: list[Value]) -> Value:
         if element_vr(node.element(), node.creator) == "SQ":
             continue
         old = node_value(env.obj, node)
-        new = env.context.memo(table, old, lambda: uid.prefixed_uid(prefix))
+        make = functools.partial(uid.keyed_uid, prefix, env.context.uid_secret, "mapReferencedUIDs", old)
+        new = env.context.memo(table, old, make)
         env.obj.set_string(node.container, node.tag, new, node.charset, creator=node.creator)
     return VOID

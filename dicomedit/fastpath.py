@@ -1,0 +1,477 @@
+"""The fast path for whole files: find the elements with one pass over the bytes, and write the
+elements a script left alone back as the bytes they were.
+
+``parse`` builds the ``FileDataset`` that ``pydicom.dcmread`` builds — the same raw elements
+(tag, VR, length, undecoded value, offset, encoding), the same file meta, the same encodings —
+for the files most archives hold: a preamble, a file meta group, then an Explicit or Implicit
+VR Little Endian dataset.  pydicom's generic element loop is what makes reading slow; here it
+is only used for undefined-length elements (sequences, encapsulated pixel data), at their
+offset.  No value is decoded: the engine decodes the few elements a script matches.
+
+``encode`` gives the bytes ``pydicom.dcmwrite`` writes for the dataset after the script ran.  A
+raw element is its header and its bytes, as pydicom writes raw elements; consecutive elements
+that are still the objects read from the file are one span of the file, so most of it (pixel
+data and everything after it included) is copied as it was.  Sequences the engine opened are
+written item by item the same way, and elements the engine converted go through pydicom's
+own element writer.
+
+Either returns None when it cannot be sure to match pydicom — no preamble, big endian, deflate,
+a VR pydicom would have to guess, truncated or trailing bytes, a dataset pydicom would
+re-encode for another transfer syntax or character set — and the caller takes the general
+path.  ``tests/test_fastpath_identity.py`` checks both, byte for byte, against the general path.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import os
+import struct
+import warnings
+from dataclasses import dataclass
+from typing import Any, cast
+
+from pydicom.charset import convert_encodings, default_encoding
+from pydicom.dataelem import DataElement, RawDataElement, convert_raw_data_element, empty_value_for_VR
+from pydicom.dataset import Dataset, FileDataset, FileMetaDataset, validate_file_meta
+from pydicom.filebase import DicomBytesIO
+from pydicom.filereader import ENCODED_VR, data_element_generator
+from pydicom.filewriter import write_data_element, write_OBvalue, write_OWvalue, writers
+from pydicom.sequence import Sequence
+from pydicom.tag import BaseTag
+from pydicom.uid import (
+    UID,
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRBigEndian,
+    ImplicitVRLittleEndian,
+    PrivateTransferSyntaxes,
+)
+from pydicom.valuerep import EXPLICIT_VR_LENGTH_32
+from pydicom.values import convert_string
+
+from .engine.elements import members
+
+PREAMBLE = 128
+PREFIX = b"DICM"
+UNDEFINED = 0xFFFFFFFF
+ITEM = 0xFFFEE000
+ITEM_DELIMITER = 0xFFFEE00D
+SPECIFIC_CHARACTER_SET = 0x00080005
+PIXEL_DATA = 0x7FE00010
+
+_EXPLICIT = struct.Struct("<HH2sH")
+_IMPLICIT = struct.Struct("<HHL")
+_UL = struct.Struct("<L")
+_VRS = {raw: raw.decode() for raw in ENCODED_VR if len(raw) == 2}
+_LONG = frozenset(vr.encode() for vr in EXPLICIT_VR_LENGTH_32)
+_LONG_TEXT = frozenset(str(vr) for vr in EXPLICIT_VR_LENGTH_32)
+_DELIMITER = struct.pack("<HHL", 0xFFFE, 0xE0DD, 0)  # sequence delimitation item, length 0
+_ITEM_END = struct.pack("<HHL", 0xFFFE, 0xE00D, 0)  # item delimitation item, length 0
+_ENCAPSULATED_START = b"\xfe\xff\x00\xe0"
+
+Element = RawDataElement | DataElement
+Piece = bytes | bytearray | memoryview
+
+
+def _empty(vr: str | None) -> bytes | None:
+    """The value pydicom's reader gives an element of length 0 (b"" or None, by VR)."""
+    return cast(bytes | None, empty_value_for_VR(vr, raw=True))
+
+
+class _Unsure(Exception):
+    """The fast path cannot be sure to match pydicom here."""
+
+
+@dataclass(slots=True)
+class Source:
+    """A file read by the fast path: its bytes, and where each element read from it lies."""
+
+    path: str
+    data: bytes
+    dataset: FileDataset
+    spans: dict[int, tuple[RawDataElement, int, int]]  # id of a raw element → (it, start, end)
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+
+
+def parse(data: bytes, path: str | os.PathLike[str]) -> Source | None:
+    """The dataset ``pydicom.dcmread(path)`` reads from ``data`` (the file's bytes), or None."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _parse(data, os.fspath(path))
+    except _Unsure:
+        return None
+    except Exception:  # whatever pydicom's own reader makes of the oddity, it decides
+        return None
+
+
+def _parse(data: bytes, path: str) -> Source:
+    if data[PREAMBLE : PREAMBLE + 4] != PREFIX:
+        raise _Unsure
+    meta, pos = _file_meta(data, PREAMBLE + 4)
+    if len(data) - pos < 8 or _EXPLICIT.unpack_from(data, pos)[0] == 0:
+        raise _Unsure  # nothing after the file meta, or a command set (read as implicit VR)
+    implicit = _implicit(meta.get("TransferSyntaxUID"))
+    if _looks_explicit(data, pos) == implicit:
+        raise _Unsure  # pydicom would switch encodings after a warning
+    spans: dict[int, tuple[RawDataElement, int, int]] = {}
+    raw = _elements(data, pos, implicit, spans)
+    if not raw:
+        raise _Unsure
+    inner = Dataset(raw, parent_encoding=default_encoding)
+    encoding: Any = default_encoding
+    if SPECIFIC_CHARACTER_SET in raw:
+        element = raw[BaseTag(SPECIFIC_CHARACTER_SET)]
+        assert isinstance(element, RawDataElement)
+        encoding = convert_encodings(convert_raw_data_element(element).value)
+    inner.set_original_encoding(implicit, True, encoding)
+    dataset = FileDataset(path, inner, data[:PREAMBLE], meta, implicit, True)
+    dataset.set_original_encoding(implicit, True, inner._character_set)
+    return Source(path, data, dataset, spans)
+
+
+def _file_meta(data: bytes, pos: int) -> tuple[FileMetaDataset, int]:
+    """Group 0002, Explicit VR Little Endian, as ``pydicom.filereader._read_file_meta_info``."""
+    if not _looks_explicit(data, pos):
+        raise _Unsure
+    raw: dict[BaseTag, RawDataElement | DataElement] = {}
+    end = len(data)
+    while end - pos >= 8:
+        group, element, vr_bytes, length = _EXPLICIT.unpack_from(data, pos)
+        if group != 0x0002:
+            break
+        vr = _VRS.get(vr_bytes)
+        if vr is None:
+            raise _Unsure
+        value_at = pos + 8
+        if vr_bytes in _LONG:
+            if end - value_at < 4:
+                raise _Unsure
+            length = _UL.unpack_from(data, value_at)[0]
+            value_at += 4
+        if length == UNDEFINED or value_at + length > end:
+            raise _Unsure
+        tag = BaseTag(group << 16 | element)
+        if tag in raw:
+            raise _Unsure
+        value = data[value_at : value_at + length] if length else _empty(vr)
+        raw[tag] = RawDataElement(tag, vr, length, value, value_at, False, True)
+        pos = value_at + length
+    if not raw:
+        raise _Unsure
+    inner = Dataset(raw, parent_encoding=default_encoding)
+    inner.set_original_encoding(False, True, default_encoding)
+    meta = FileMetaDataset(inner)
+    meta.set_original_encoding(
+        is_implicit_vr=False, is_little_endian=True, character_encoding=default_encoding
+    )
+    # What pydicom reads next leaves these converted; the writer sees the same state.
+    meta[next(iter(meta.elements())).tag]
+    if "FileMetaInformationGroupLength" in meta:
+        meta.FileMetaInformationGroupLength  # noqa: B018
+    return meta, pos
+
+
+def _implicit(syntax: UID | None) -> bool:
+    if syntax is None or syntax in PrivateTransferSyntaxes:
+        raise _Unsure
+    if syntax == ImplicitVRLittleEndian:
+        return True
+    if syntax in (ExplicitVRBigEndian, DeflatedExplicitVRLittleEndian):
+        raise _Unsure
+    return False  # Explicit VR Little Endian, and every other syntax, as pydicom assumes
+
+
+def _looks_explicit(data: bytes, pos: int) -> bool:
+    """pydicom's test of the first element: are bytes 4 and 5 two capital letters (a VR)?"""
+    return 0x40 < data[pos + 4] < 0x5B and 0x40 < data[pos + 5] < 0x5B
+
+
+def _elements(
+    data: bytes, pos: int, implicit: bool, spans: dict[int, tuple[RawDataElement, int, int]]
+) -> dict[BaseTag, RawDataElement | DataElement]:
+    """The top-level elements from ``pos`` to the end, as ``data_element_generator`` yields them.
+
+    This loop is most of the cost of reading a file: it works on plain integers and builds the
+    element tuples directly.
+    """
+    found: dict[BaseTag, RawDataElement | DataElement] = {}
+    encoding: Any = default_encoding
+    end = len(data)
+    unpack = _IMPLICIT.unpack_from if implicit else _EXPLICIT.unpack_from
+    unpack_ul = _UL.unpack_from
+    vrs, long_vrs, new = _VRS, _LONG, tuple.__new__
+    vr: str | None = None
+    canonical = True
+    while end - pos >= 8:
+        start = pos
+        if implicit:
+            group, number, length = unpack(data, pos)
+            pos += 8
+        else:
+            group, number, vr_bytes, length = unpack(data, pos)
+            vr = vrs.get(vr_bytes)
+            if vr is None:
+                raise _Unsure
+            pos += 8
+            canonical = True
+            if vr_bytes in long_vrs:
+                if end - pos < 4:
+                    raise _Unsure
+                canonical = length == 0  # the reserved bytes, which pydicom writes as zeros
+                length = unpack_ul(data, pos)[0]
+                pos += 4
+        tag = group << 16 | number
+        if tag == ITEM_DELIMITER or tag in found:
+            raise _Unsure
+        if length == UNDEFINED:
+            parsed, pos = _undefined(data, start, implicit, encoding)
+            found[BaseTag(tag)] = parsed
+            if isinstance(parsed, RawDataElement) and canonical and data[pos - 8 : pos] == _DELIMITER:
+                spans[id(parsed)] = (parsed, start, pos)
+            continue
+        value_end = pos + length
+        if value_end > end:
+            raise _Unsure  # truncated: the general path reports it
+        value = data[pos:value_end] if length else _empty(vr)
+        if tag == SPECIFIC_CHARACTER_SET:  # undefined-length sequences after it are read with it
+            encoding = convert_encodings(convert_string(value or b"", True))
+        key = BaseTag(tag)
+        raw: RawDataElement = new(RawDataElement, (key, vr, length, value, pos, implicit, True, True, False))
+        found[key] = raw
+        if canonical and value is not None:
+            spans[id(raw)] = (raw, start, value_end)
+        pos = value_end
+    if pos != end:
+        raise _Unsure  # bytes pydicom would silently leave unread
+    return found
+
+
+def _undefined(
+    data: bytes, start: int, implicit: bool, encoding: Any
+) -> tuple[RawDataElement | DataElement, int]:
+    """An undefined-length element, read by pydicom's own reader at its offset."""
+    fp = io.BytesIO(data)
+    fp.seek(start)
+    element = next(data_element_generator(fp, implicit, True, encoding=encoding))
+    return element, fp.tell()
+
+
+# ---------------------------------------------------------------------------------------------
+# writing
+
+
+def encode(dataset: Dataset, source: Source, *, enforce_file_format: bool) -> list[Piece] | None:
+    """The bytes of ``pydicom.dcmwrite(fp, dataset, enforce_file_format=...)``, in pieces, or None.
+
+    ``dataset`` is the one ``source`` read, after a script ran on it.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _encode(dataset, source, enforce_file_format)
+    except _Unsure:
+        return None
+    except Exception:  # pydicom's writer decides what it makes of it
+        return None
+
+
+def _encode(dataset: Dataset, source: Source, enforce_file_format: bool) -> list[Piece]:
+    if any(tag >> 16 in (0, 2) for tag in members(dataset)):
+        raise _Unsure
+    file_meta = _copy_meta(dataset.file_meta) if hasattr(dataset, "file_meta") else FileMetaDataset()
+    syntax: UID | None = file_meta.get("TransferSyntaxUID", None)
+    if syntax is None or not syntax.is_transfer_syntax or syntax.is_private:
+        raise _Unsure
+    if syntax == DeflatedExplicitVRLittleEndian or not syntax.is_little_endian:
+        raise _Unsure
+    implicit = bool(syntax.is_implicit_VR)
+    preamble = getattr(dataset, "preamble", None)
+    if preamble and len(preamble) != PREAMBLE:
+        raise _Unsure
+    if enforce_file_format:
+        # as dcmwrite: group 0002 completed from the dataset, on a copy
+        meta_class = file_meta.get("MediaStorageSOPClassUID", None)
+        ds_class = dataset.get("SOPClassUID", None)
+        if meta_class is None or (ds_class and ds_class != meta_class):
+            file_meta.MediaStorageSOPClassUID = ds_class
+        meta_instance = file_meta.get("MediaStorageSOPInstanceUID", None)
+        ds_instance = dataset.get("SOPInstanceUID", None)
+        if meta_instance is None or (ds_instance and ds_instance != meta_instance):
+            file_meta.MediaStorageSOPInstanceUID = ds_instance
+        validate_file_meta(file_meta, enforce_standard=True)
+        if not preamble:
+            preamble = b"\x00" * PREAMBLE
+    if "PixelData" in dataset:
+        dataset["PixelData"].is_undefined_length = syntax.is_compressed
+    pieces: list[Piece] = []
+    if preamble:
+        pieces += [preamble, PREFIX]
+    if file_meta:
+        pieces.append(_file_meta_bytes(file_meta, enforce_file_format))
+    _Writer(implicit, pieces, source).dataset(dataset, default_encoding)
+    return pieces
+
+
+def _copy_meta(meta: FileMetaDataset) -> FileMetaDataset:
+    """The copy of group 0002 that ``dcmwrite`` completes and writes (as its ``deepcopy`` does,
+    without copying every value: values are replaced, never changed in place)."""
+    copied = FileMetaDataset()
+    target = members(copied)
+    for tag, elem in members(meta).items():
+        target[tag] = copy.copy(elem) if isinstance(elem, DataElement) else elem
+    implicit, little = meta.original_encoding
+    copied.set_original_encoding(implicit, little, meta.original_character_set)
+    return copied
+
+
+def _file_meta_bytes(file_meta: FileMetaDataset, enforce_standard: bool) -> bytes:
+    """``write_file_meta_info``: group 0002 in Explicit VR Little Endian, its group length set."""
+    validate_file_meta(file_meta, enforce_standard)
+    if enforce_standard and "FileMetaInformationGroupLength" not in file_meta:
+        file_meta.FileMetaInformationGroupLength = 0
+    parts: list[Piece] = []
+    size = _Writer(False, parts).dataset(file_meta, default_encoding)
+    encoded = bytearray().join(parts)
+    if "FileMetaInformationGroupLength" in file_meta:
+        file_meta.FileMetaInformationGroupLength = size - 12
+        fp = DicomBytesIO()
+        fp.is_implicit_VR, fp.is_little_endian = False, True
+        write_data_element(fp, file_meta[0x00020000])
+        first = fp.getvalue()
+        encoded[: len(first)] = first  # written over the start, as pydicom does
+    return bytes(encoded)
+
+
+class _Writer:
+    """``pydicom.filewriter.write_dataset`` for the datasets the fast path reads.
+
+    With a ``source``, top-level raw elements that are the ones read from it are copied from
+    the file, consecutive ones as one span.
+    """
+
+    def __init__(self, implicit: bool, pieces: list[Piece], source: Source | None = None) -> None:
+        self.implicit = implicit
+        self.pieces = pieces
+        self.view = memoryview(source.data) if source is not None else None
+        self.spans = source.spans if source is not None else {}
+
+    def dataset(self, ds: Dataset, parent_encoding: Any) -> int:
+        """Append ``ds``'s elements; return how many bytes they take."""
+        if ds.original_encoding != (self.implicit, True) or ds.original_character_set != ds._character_set:
+            raise _Unsure  # pydicom converts every element to re-encode it
+        encodings = ds.get("SpecificCharacterSet", parent_encoding)
+        spans, view, pieces = self.spans, self.view, self.pieces
+        written = 0
+        run_start = run_end = -1
+        elements = members(ds)
+        for tag in sorted(elements, key=int):
+            if tag & 0xFFFF == 0 and tag >> 16 > 6:
+                continue  # group lengths are not written (PS3.5 §7.2)
+            elem = elements[tag]
+            if type(elem) is RawDataElement:
+                if elem.value is None:
+                    elem = ds[tag]  # pydicom's writer converts it first (Dataset.get_item)
+                else:
+                    span = spans.get(id(elem))
+                    if span is not None and span[0] is elem and view is not None:
+                        if span[1] != run_end:
+                            if run_end > run_start:
+                                pieces.append(view[run_start:run_end])
+                            run_start = span[1]
+                        run_end = span[2]
+                        written += span[2] - span[1]
+                        continue
+            if run_end > run_start:
+                pieces.append(view[run_start:run_end])  # type: ignore[index]
+                run_start = run_end = -1
+            written += self.element(elem, encodings)
+        if run_end > run_start:
+            pieces.append(view[run_start:run_end])  # type: ignore[index]
+        return written
+
+    def element(self, elem: RawDataElement | DataElement, encodings: Any) -> int:
+        if isinstance(elem, RawDataElement):
+            if elem.value is None or elem.is_buffered:
+                raise _Unsure  # not met: pydicom converts these before writing
+            return self.raw(int(elem.tag), elem.VR, elem.value, elem.length == UNDEFINED)
+        if elem.VR == "SQ" and not elem.is_buffered:
+            return self.sequence(elem, encodings)
+        value = elem.value
+        if int(elem.tag) == PIXEL_DATA and isinstance(value, bytes) and not elem.is_buffered:
+            # dcmwrite converts the pixel data element; its bytes are still written as they are
+            writer = writers.get(elem.VR)  # type: ignore[call-overload]
+            if writer is not None and writer[0] in (write_OBvalue, write_OWvalue) and len(value) % 2 == 0:
+                return self.raw(
+                    PIXEL_DATA, None if self.implicit else elem.VR, value, elem.is_undefined_length
+                )
+        fp = DicomBytesIO()
+        fp.is_implicit_VR, fp.is_little_endian = self.implicit, True
+        write_data_element(fp, elem, encodings)
+        data = fp.getvalue()
+        self.pieces.append(data)
+        return len(data)
+
+    def raw(self, tag: int, vr: str | None, value: bytes, undefined: bool) -> int:
+        """An element written from its value bytes, as ``write_data_element`` writes raw ones."""
+        if undefined and tag == PIXEL_DATA and not value.startswith(_ENCAPSULATED_START):
+            raise _Unsure  # pydicom refuses it
+        length = len(value)
+        if self.implicit:
+            header = struct.pack("<HHL", tag >> 16, tag & 0xFFFF, UNDEFINED if undefined else length)
+        elif vr is None or len(vr) != 2:
+            raise _Unsure
+        elif vr in _LONG_TEXT:
+            header = struct.pack(
+                "<HH2sHL", tag >> 16, tag & 0xFFFF, vr.encode(), 0, UNDEFINED if undefined else length
+            )
+        elif undefined:
+            header = struct.pack("<HH2sL", tag >> 16, tag & 0xFFFF, vr.encode(), UNDEFINED)
+        elif length > 0xFFFF:
+            raise _Unsure  # pydicom changes the VR to UN
+        else:
+            header = struct.pack("<HH2sH", tag >> 16, tag & 0xFFFF, vr.encode(), length)
+        self.pieces += [header, value]
+        if undefined:
+            self.pieces.append(_DELIMITER)
+            return len(header) + length + 8
+        return len(header) + length
+
+    def sequence(self, elem: DataElement, encodings: Any) -> int:
+        """``write_data_element`` + ``write_sequence`` for a sequence."""
+        tag = int(elem.tag)
+        undefined = bool(elem.is_undefined_length)
+        if self.implicit:
+            header = bytearray(struct.pack("<HHL", tag >> 16, tag & 0xFFFF, 0))
+        else:
+            header = bytearray(struct.pack("<HH2sHL", tag >> 16, tag & 0xFFFF, b"SQ", 0, 0))
+        self.pieces.append(header)
+        length = 0
+        encodings = convert_encodings(encodings or [default_encoding])
+        items = elem.value if not elem.is_empty else []
+        if not isinstance(items, Sequence | list):
+            raise _Unsure
+        for item in items:
+            if not isinstance(item, Dataset):
+                raise _Unsure
+            length += self.item(item, encodings)
+        struct.pack_into("<L", header, len(header) - 4, UNDEFINED if undefined else length)
+        if undefined:
+            self.pieces.append(_DELIMITER)
+            length += 8
+        return len(header) + length
+
+    def item(self, item: Dataset, encodings: Any) -> int:
+        """``write_sequence_item``."""
+        header = bytearray(struct.pack("<HHL", 0xFFFE, 0xE000, 0))
+        self.pieces.append(header)
+        length = self.dataset(item, encodings)
+        if getattr(item, "is_undefined_length_sequence_item", False):
+            struct.pack_into("<L", header, 4, UNDEFINED)
+            self.pieces.append(_ITEM_END)
+            return 8 + length + 8
+        struct.pack_into("<L", header, 4, length)
+        return 8 + length
