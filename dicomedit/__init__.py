@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from .check import CheckResult, check
 from .diagnostics import Diagnostic, Severity, Span
+from .distributed import DistributedError, apply_on_dask
 from .engine import CompiledScript, Outcome, RunContext, Status, compile, read_value
 from .errors import DicomEditError, ScriptError
+from .io import FileResult, FileStatus
+from .parallel import ParallelError, apply_files
 from .profile import (
     LintReport,
     Option,
@@ -29,9 +32,13 @@ __all__ = [
     "CompiledScript",
     "Diagnostic",
     "DicomEditError",
+    "DistributedError",
+    "FileResult",
+    "FileStatus",
     "LintReport",
     "Option",
     "Outcome",
+    "ParallelError",
     "ParseResult",
     "Profile",
     "ProfileEntry",
@@ -44,6 +51,8 @@ __all__ = [
     "Span",
     "Status",
     "__version__",
+    "apply_files",
+    "apply_on_dask",
     "ast",
     "check",
     "compile",

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import click
 
+from .. import parallel
+from ..distributed import DistributedError
 from ..engine import CompiledScript, LookupTableError, RunContext, compile
-from ..engine.diff import Change, ChangeKind, diff
+from ..engine.diff import Change, ChangeKind, diff, summarize
 from ..errors import ScriptError
 from ..io import (
     DicomReadError,
@@ -19,9 +21,10 @@ from ..io import (
     InputFile,
     find_inputs,
     overlapping_output,
-    process_file,
     read_dicom,
 )
+from ..parallel import Job, ParallelError
+from ..releases import Release
 from .common import UsageProblem, plural, read_scripts, resolve_xnat, xnat_option
 
 
@@ -40,19 +43,27 @@ def _load(script_path: str, lookups: Sequence[str], allow_network: bool, xnat: s
 ]:  # fmt: skip
     (source,) = read_scripts([script_path])
     release = resolve_xnat(xnat)
+    script = _checked(lambda: compile(source.text, source.name, xnat=release), script_path, release)
+    return script, _context(lookups, allow_network, release)
+
+
+def _checked(make: Callable[[], CompiledScript], script_path: str, release: Release) -> CompiledScript:
     try:
-        script = compile(source.text, source.name, xnat=release)
+        return make()
     except ScriptError as e:
         raise UsageProblem(
             f"{e}\nRun 'dicomedit check --xnat {release} {script_path}' for details, then fix the script."
         ) from e
+
+
+def _context(lookups: Sequence[str], allow_network: bool, release: Release) -> RunContext:
     context = RunContext(allow_network=allow_network, xnat=release)
     for table in lookups:
         try:
             context.load_lookup_table(table)
         except LookupTableError as e:
             raise UsageProblem(str(e)) from e
-    return script, context
+    return context
 
 
 def _common(fn: click.decorators.FC) -> click.decorators.FC:
@@ -92,23 +103,32 @@ def _hint(message: str | None) -> str:
     return ""
 
 
-def _change_counts(changes: Iterable[Change]) -> str:
-    counts = Counter(c.kind for c in changes)
-    parts = [f"{counts[k]} {k.value}" for k in ChangeKind if counts[k]]
-    return ", ".join(parts) if parts else "no change"
-
-
 @click.command("apply")
 @click.argument("script", type=click.Path(dir_okay=False, allow_dash=True))
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
 @click.option("--output", "-o", "output", type=click.Path(file_okay=False), help="Directory for the results.")
 @click.option("--dry-run", is_flag=True, help="Write nothing; report what would change in each file.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes to run in parallel (default: all cores).",
+)
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="ADDRESS",
+    help="Send the files to the workers of this Dask scheduler, e.g. tcp://scheduler:8786.",
+)
 @_common
 def apply_command(
     script: str,
     inputs: tuple[str, ...],
     output: str | None,
     dry_run: bool,
+    jobs: int | None,
+    dask_address: str | None,
     variables: tuple[str, ...],
     lookups: tuple[str, ...],
     allow_network: bool,
@@ -119,7 +139,8 @@ def apply_command(
     INPUTS are files or directories (searched recursively).  Results are written under --output
     with the same relative paths; inputs are never modified.  A file the script fails on is not
     written and the batch goes on; rejected files are not written; other files are skipped.
-    Exits 0 when no file failed, 1 otherwise, 2 on bad usage.
+    Files are processed in parallel (--jobs, or a Dask cluster with --dask); the report lists
+    them in input order either way.  Exits 0 when no file failed, 1 otherwise, 2 on bad usage.
     """
     if output is None and not dry_run:
         raise UsageProblem("--output DIR is required (or use --dry-run to write nothing)")
@@ -127,14 +148,19 @@ def apply_command(
         overlap = overlapping_output(inputs, output)
         if overlap:
             raise UsageProblem(f"{overlap}: choose an output directory outside the inputs")
-    compiled, context = _load(script, lookups, allow_network, xnat)
-    host = _variables(variables)
-    items = list(find_inputs(inputs))
-    if not items:
+    (source,) = read_scripts([script])
+    release = resolve_xnat(xnat)
+    context = _context(lookups, allow_network, release)
+    job = Job(source.text, source.name, output, context, _variables(variables), dry_run)
+    _checked(job.script, script, release)
+    first = next(iter(find_inputs(inputs)), None)
+    if first is None:
         raise UsageProblem("no input files found")
     counts: Counter[FileStatus] = Counter()
     warnings: Counter[str] = Counter()
-    for item, result in _run(compiled, items, output, host, context, dry_run):
+    total = 0
+    for item, result in _run(job, inputs, jobs, dask_address):
+        total += 1
         counts[result.status] += 1
         warnings.update(result.warnings)
         for line in result.echoed:
@@ -145,7 +171,7 @@ def apply_command(
         click.echo(f"warning: {message}{suffix}", err=True)
     written = "would be written" if dry_run else "written"
     click.echo(
-        f"{plural(len(items), 'file')}: {counts[FileStatus.WRITTEN]} {written}, "
+        f"{plural(total, 'file')}: {counts[FileStatus.WRITTEN]} {written}, "
         f"{counts[FileStatus.REJECTED]} rejected, {counts[FileStatus.SKIPPED]} skipped, "
         f"{counts[FileStatus.FAILED]} failed",
         err=True,
@@ -154,23 +180,26 @@ def apply_command(
 
 
 def _run(
-    compiled: CompiledScript,
-    items: list[InputFile],
-    output: str | None,
-    host: dict[str, str | None],
-    context: RunContext,
-    dry_run: bool,
-) -> Iterable[tuple[InputFile, FileResult]]:
-    def one(item: InputFile) -> tuple[InputFile, FileResult]:
-        return item, process_file(compiled, item, output, variables=host, run=context, dry_run=dry_run)
+    job: Job, inputs: tuple[str, ...], jobs: int | None, dask_address: str | None
+) -> Iterator[tuple[InputFile, FileResult]]:
+    """The results in input order; the inputs are listed as they are needed, never all at once."""
+    try:
+        if dask_address is not None:
+            from .. import distributed  # dask is an optional extra
 
-    if sys.stderr.isatty():
-        with click.progressbar(items, label="Applying", file=sys.stderr) as bar:
-            for item in bar:
-                yield one(item)
-    else:
-        for item in items:
-            yield one(item)
+            results = distributed.run(job, find_inputs(inputs), dask_address)
+        else:
+            results = parallel.run(job, find_inputs(inputs), jobs=jobs or parallel.default_jobs())
+        if sys.stderr.isatty():
+            count = sum(1 for _ in find_inputs(inputs))
+            with click.progressbar(length=count, label="Applying", file=sys.stderr) as bar:
+                for pair in results:
+                    bar.update(1)
+                    yield pair
+        else:
+            yield from results
+    except (ParallelError, DistributedError) as e:
+        raise UsageProblem(str(e)) from e
 
 
 def _report(item: InputFile, result: FileResult, dry_run: bool) -> None:
@@ -182,8 +211,11 @@ def _report(item: InputFile, result: FileResult, dry_run: bool) -> None:
     elif result.status is FileStatus.SKIPPED:
         click.echo(f"{result.source}: skipped: {result.message}", err=True)
     elif dry_run:
-        assert result.before is not None and result.after is not None
-        changes = _change_counts(diff(result.before, result.after))
+        if result.summary is not None:
+            changes = result.summary
+        else:
+            assert result.before is not None and result.after is not None
+            changes = summarize(diff(result.before, result.after))
         target = f" -> {result.output}" if result.output else ""
         click.echo(f"{result.source}{target}: {changes}")
 
@@ -223,7 +255,7 @@ def diff_command(
     changes = diff(before, outcome.dataset)
     for change in changes:
         click.echo(_change_line(change))
-    click.echo(f"{file}: {_change_counts(changes)}", err=True)
+    click.echo(f"{file}: {summarize(changes)}", err=True)
 
 
 def _change_line(change: Change) -> str:

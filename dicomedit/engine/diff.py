@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 import zlib
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pydicom.datadict import keyword_for_tag
@@ -83,3 +85,10 @@ def diff(before: Dataset, after: Dataset) -> list[Change]:
         elif a is not None and b is not None and (a.value != b.value or a.vr != b.vr):
             changes.append(Change(ChangeKind.CHANGED, b.path, b.keyword, a.value, b.value))
     return changes
+
+
+def summarize(changes: Iterable[Change]) -> str:
+    """``"2 changed, 1 deleted"``, or ``"no change"``."""
+    counts = Counter(c.kind for c in changes)
+    parts = [f"{counts[k]} {k.value}" for k in ChangeKind if counts[k]]
+    return ", ".join(parts) if parts else "no change"
