@@ -81,6 +81,8 @@ def _caret_lines(source_lines: Sequence[str], span: Span) -> list[str]:
     if span.line < 1 or span.line > len(source_lines):
         return []
     text = source_lines[span.line - 1].rstrip("\r\n")
+    if any(ord(ch) < 32 and ch != "\t" for ch in text):
+        return []  # not text: never echo binary content
     start = max(span.column - 1, 0)
     if span.end_line == span.line:
         width = max(span.end_column - span.column, 1)

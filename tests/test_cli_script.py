@@ -114,3 +114,20 @@ def test_fmt_filters_standard_input_to_standard_output() -> None:
     result = CliRunner().invoke(main, ["fmt", "-"], input=UGLY)
     assert result.exit_code == 0
     assert result.stdout == 'version "6.6"\n(0010,0010) := "x"  // keep me\n'
+
+
+def test_a_dicom_file_given_as_the_script_is_refused_without_printing_it() -> None:
+    sample = Path(__file__).parent / "fixtures" / "sample" / "study1" / "ct_1.dcm"
+    for command in (["check"], ["fmt", "--check"], ["lint"]):
+        result = CliRunner().invoke(main, [*command, str(sample)])
+        assert result.exit_code == 2, result.output
+        assert "this is a DICOM file, not a DicomEdit script" in result.output
+        assert "DOE" not in result.output and "MRN0012345" not in result.output
+
+
+def test_fmt_keeps_a_latin1_script_in_latin1(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.das"
+    path.write_bytes('version "6.6"\n(0008,1030):="Étude"\n'.encode("iso-8859-1"))
+    result = CliRunner().invoke(main, ["fmt", str(path)])
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes() == 'version "6.6"\n(0008,1030) := "Étude"\n'.encode("iso-8859-1")

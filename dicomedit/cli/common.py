@@ -26,6 +26,7 @@ class UsageProblem(click.ClickException):
 class ScriptInput:
     name: str  # what diagnostics call the script: its path, or <stdin>
     text: str
+    encoding: str = "utf-8"  # how the file was decoded, so that rewriting keeps it
 
 
 def read_scripts(paths: Sequence[str]) -> list[ScriptInput]:
@@ -42,16 +43,26 @@ def read_scripts(paths: Sequence[str]) -> list[ScriptInput]:
                     data = fh.read()
             except OSError as e:
                 raise UsageProblem(f"{p}: cannot read the script: {e.strerror or e}") from e
-        out.append(ScriptInput(name, decode_script(data)))
+        text, encoding = decode_script(data, name)
+        out.append(ScriptInput(name, text, encoding))
     return out
 
 
-def decode_script(data: bytes) -> str:
-    """UTF-8 as written; bytes that are not UTF-8 are read as ISO-8859-1, as XNAT reads uploads."""
+def decode_script(data: bytes, name: str = "<script>") -> tuple[str, str]:
+    """The text and its encoding: UTF-8 as written, else ISO-8859-1 as XNAT reads uploads.
+
+    Binary input (a DICOM file given by mistake) is refused without echoing its bytes, which
+    would print patient data.
+    """
+    if data[128:132] == b"DICM" or b"\x00" in data:
+        kind = "a DICOM file" if data[128:132] == b"DICM" else "a binary file"
+        raise UsageProblem(
+            f"{name}: this is {kind}, not a DicomEdit script; check the order of the arguments"
+        )
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        return data.decode("iso-8859-1")
+        return data.decode("iso-8859-1"), "iso-8859-1"
 
 
 def emit_diagnostics(

@@ -84,7 +84,8 @@ def fmt_command(scripts: tuple[str, ...], check_only: bool, show_diff: bool) -> 
         elif check_only:
             click.echo(f"would reformat {item.name}", err=True)
         elif not is_stdin:
-            atomic_write_bytes(item.name, formatted.encode("utf-8"))
+            # keep the file's encoding: XNAT reads uploaded scripts as ISO-8859-1
+            atomic_write_bytes(item.name, formatted.encode(item.encoding))
             click.echo(f"reformatted {item.name}", err=True)
     verb = "would be reformatted" if check_only or show_diff else "reformatted"
     click.echo(
