@@ -7,10 +7,10 @@ found in CI (spec §6.5, §7 shiftDate*, §10).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from .diagnostics import Diagnostic, Severity
+from .numbers import is_java_double, is_java_int
 from .syntax import ast
 
 # spec §6.5: these go through dcm4che2's number parser; text that is not a number is an error.
@@ -19,7 +19,6 @@ _INTEGER_VRS = {"SL", "SS", "UL", "US"}
 # spec §6.5: "Other VRs (OD, OL, OV, SV, UV, UC in dcm4che2) → error 'Unexpected vr'"
 _UNASSIGNABLE = {"OD", "OL", "OV", "SV", "UV", "UC"}
 _DATE_FUNCTIONS = {"shiftDateByIncrement": {"DA"}, "shiftDateTimeByIncrement": {"DA", "DT"}}
-_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 def dictionary_vr(tag: ast.Tag) -> tuple[str, str] | None:
@@ -68,7 +67,7 @@ def vr_diagnostics(script: ast.Script) -> list[Diagnostic]:
             for arg in _flatten(call.args):
                 out.extend(_uid_argument(call, arg))
     for st in ast.iter_statements(script.statements):
-        if isinstance(st, ast.Assign):
+        if isinstance(st, ast.Assign | ast.AssignIfExists):
             out.extend(_assignment(st))
     return out
 
@@ -108,7 +107,7 @@ def _uid_argument(call: ast.Call, arg: ast.Expr) -> Iterator[Diagnostic]:
         )
 
 
-def _assignment(st: ast.Assign) -> Iterator[Diagnostic]:
+def _assignment(st: ast.Assign | ast.AssignIfExists) -> Iterator[Diagnostic]:
     tag = _target_tag(st.target)
     info = dictionary_vr(tag) if tag is not None else None
     if tag is None or info is None:
@@ -124,16 +123,17 @@ def _assignment(st: ast.Assign) -> Iterator[Diagnostic]:
         )
         return
     literal = st.value
+    where = " that has it" if isinstance(st, ast.AssignIfExists) else ""
     if vr in _BINARY_NUMERIC and isinstance(literal, ast.String | ast.Number):
         text = literal.value if isinstance(literal, ast.String) else literal.text
-        values = text.split("\\")
-        pattern = re.compile(r"[-+]?\d+") if vr in _INTEGER_VRS else _NUMBER
-        bad = [v for v in values if v and not pattern.fullmatch(v.strip())]
+        valid = is_java_int if vr in _INTEGER_VRS else is_java_double
+        bad = [v for v in text.split("\\") if not valid(v)]
         if bad:
+            what = "an integer" if vr in _INTEGER_VRS else "a number"
             yield Diagnostic(
                 Severity.ERROR,
                 "E411",
-                f"{tag.text()} {name} is {vr} (binary number): {bad[0]!r} is not a number, "
-                "XNAT fails on every file",
+                f"{tag.text()} {name} is {vr} (binary number): {bad[0]!r} is not {what} "
+                f"XNAT can store, so it fails on every file{where}",
                 literal.span,
             )
