@@ -167,7 +167,8 @@ class Interpreter:
         self.findings: list[Diagnostic] = []
         self.pixel_edits: list[Span] = []
         self.variables: dict[str, frozenset[Fate]] = {}
-        self.pending: dict[int, tuple[Span, str]] = {}  # unconditional top-level ':=' not yet read
+        # unconditional top-level ':=' not yet read, by tag
+        self.pending: dict[int, list[tuple[Span, str]]] = {}
 
     # -- entry points ------------------------------------------------------------------------
     def run(self, script: ast.Script) -> ScriptEffects:
@@ -256,7 +257,7 @@ class Interpreter:
             return
         fates = frozenset(_respan(f, span) for f in fates)
         exact = exact_tag(target.tag)
-        self._dead_store(target, exact, mode, maybe, span, overwrites=overwrites)
+        self._dead_store(target, exact, mode, maybe, span, fates, overwrites=overwrites)
         if exact in SEQUENCE_ONLY and target.top and target.nested is Reach.NONE:
             self._report(
                 "L170",
@@ -276,27 +277,42 @@ class Interpreter:
             other.actions.append(Action(span, text, maybe))
 
     def _dead_store(
-        self, target: Target, exact: int | None, mode: Mode, maybe: bool, span: Span, *, overwrites: bool
+        self,
+        target: Target,
+        exact: int | None,
+        mode: Mode,
+        maybe: bool,
+        span: Span,
+        fates: frozenset[Fate],
+        *,
+        overwrites: bool,
     ) -> None:
+        """Report earlier stores to ``exact`` that this write certainly replaces before any read.
+
+        A write replaces the value only when it certainly runs and certainly writes: a conditional
+        statement, or a value that may be missing (the assignment is then a no-op, spec §5), leaves
+        the earlier value in place, so the earlier store stays pending.
+        """
         if exact is None or not target.top:
             return
-        previous = self.pending.pop(exact, None)
         if mode is Mode.IF_PRESENT and not overwrites:
-            return  # hashUIDList, blankValues and shifts use the value that is there
-        if previous is not None and not maybe:
-            before, what = previous
+            self.pending.pop(exact, None)  # hashUIDList, blankValues and shifts use the value that is there
+            return
+        certain = not maybe and (mode is Mode.DELETE or not any(f.kind is Kind.NOOP for f in fates))
+        if certain:
             verb = "deleted" if mode is Mode.DELETE else "overwritten"
-            self.findings.append(
-                Diagnostic(
-                    _WARN,
-                    "L131" if mode is Mode.DELETE else "L130",
-                    f"{format_tag(exact)} is {verb} here; the {what} at line {before.line} is never used",
-                    span,
-                    f"remove the statement at line {before.line}",
+            for before, what in self.pending.pop(exact, []):
+                self.findings.append(
+                    Diagnostic(
+                        _WARN,
+                        "L131" if mode is Mode.DELETE else "L130",
+                        f"{format_tag(exact)} is {verb} here; the {what} at line {before.line} is never used",
+                        span,
+                        f"remove the statement at line {before.line}",
+                    )
                 )
-            )
         if mode is Mode.SET and not maybe and target.nested is Reach.NONE:
-            self.pending[exact] = (span, "assignment")
+            self.pending.setdefault(exact, []).append((span, "assignment"))
 
     # -- calls as statements -----------------------------------------------------------------
     def _call_statement(self, call: ast.Call, maybe: bool, span: Span) -> None:
