@@ -16,7 +16,7 @@ A *match* is a whole-string match; an *extended match* (deletion of leaves) a pr
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ..syntax import ast
@@ -132,8 +132,7 @@ class CompiledPath:
     node: ast.TagPath
     text: str  # XNAT's internal text, e.g. 00081110[0]/00081155
     display: str  # as written in scripts, e.g. (0008,1110)[0]/(0008,1155)
-    pattern: re.Pattern[str]
-    extended: re.Pattern[str]
+    regex: str  # XNAT's pattern (spec §6.2), compiled when first needed
     singular: bool
     steps: tuple[ResolvedStep, ...] | None  # for singular paths
     roots: frozenset[int] | None  # top-level tags a match must start from, when known
@@ -143,6 +142,25 @@ class CompiledPath:
     # matching concrete path holds 8 hex digits ``t`` with ``t & mask == value`` (a step's tag,
     # or digits in a creator's text), so an object without such a tag cannot match
     last_tag: TagPattern | None = None
+    # the compiled patterns: most paths of a long script are never matched against anything,
+    # and compiling them all would be most of the time ``compile`` takes
+    _compiled: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The whole-string match of spec §6.2."""
+        found = self._compiled.get("match")
+        if found is None:
+            found = self._compiled["match"] = re.compile(self.regex)
+        return found
+
+    @property
+    def extended(self) -> re.Pattern[str]:
+        """The prefix match used to delete leaves (pattern + ``.*``)."""
+        found = self._compiled.get("prefix")
+        if found is None:
+            found = self._compiled["prefix"] = re.compile(self.regex + ".*")
+        return found
 
     def _may_match(self, concrete: str) -> bool:
         needle = self.needle
@@ -179,8 +197,7 @@ def compile_path(path: ast.TagPath) -> CompiledPath:
         node=path,
         text=internal_text(path),
         display=path.text(),
-        pattern=re.compile(regex),
-        extended=re.compile(regex + ".*"),
+        regex=regex,
         singular=path.is_singular,
         steps=_resolved_steps(path) if path.is_singular else None,
         roots=_roots(path),
