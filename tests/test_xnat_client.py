@@ -61,7 +61,7 @@ def test_cli_reports_tls_errors_and_accepts_ca_bundle(https_xnat: FakeXNAT, tmp_
     env = {"XNAT_URL": https_xnat.url, "XNAT_USER": "admin", "XNAT_PASSWORD": "admin", "HOME": str(tmp_path)}
     runner = CliRunner()
     bad = runner.invoke(main, ["pull"], env=env)
-    assert bad.exit_code == 1
+    assert bad.exit_code == 2
     assert "TLS certificate verification failed" in bad.output
     assert "Traceback" not in bad.output
     good = runner.invoke(main, ["pull", "--ca-bundle", str(CERT)], env=env)
@@ -83,6 +83,49 @@ def test_connection_refused_is_a_transport_error() -> None:
     with XNATClient(Credentials(url, "a", "b"), settings) as c, pytest.raises(TransportError) as info:
         c.get_text("/xapi/anonymize/site", what="read the site script")
     assert "cannot connect to XNAT" in str(info.value)
+
+
+# Every command that talks to XNAT, with the least it needs to reach the server.
+XNAT_COMMANDS = [
+    ["status"],
+    ["pull"],
+    ["publish", str(CERTS / "scripts" / "site.das")],
+    ["enable"],
+    ["disable"],
+    ["nifti", "status", "--project", "P"],
+    ["fetch", "--project", "P", "--session", "S1"],
+    ["audit", "--project", "P", "--session", "S1"],
+]
+
+
+def test_the_list_of_xnat_commands_is_complete() -> None:
+    from dicomedit.cli import COMMANDS
+
+    talking = {name for name, target in COMMANDS.items() if target.startswith("xnat_commands:")}
+    assert {args[0] for args in XNAT_COMMANDS} == talking
+
+
+@pytest.mark.parametrize(
+    "args", XNAT_COMMANDS, ids=[" ".join(a[:2]) if a[0] == "nifti" else a[0] for a in XNAT_COMMANDS]
+)
+def test_tls_failure_exits_2_in_every_xnat_command(
+    https_xnat: FakeXNAT, tmp_path: Path, args: list[str]
+) -> None:
+    env = {"XNAT_URL": https_xnat.url, "XNAT_USER": "admin", "XNAT_PASSWORD": "admin", "HOME": str(tmp_path)}
+    extra = ["-o", str(tmp_path / "out")] if args[0] == "fetch" else []
+    result = CliRunner().invoke(main, [*args, *extra], env=env)
+    assert result.exit_code == 2, result.output
+    assert "TLS certificate verification failed" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_connection_refused_exits_2() -> None:
+    with FakeXNAT() as fake:
+        url = fake.url
+    env = {"XNAT_USER": "a", "XNAT_PASSWORD": "b"}
+    result = CliRunner().invoke(main, ["status", "--url", url, "--timeout", "5"], env=env)
+    assert result.exit_code == 2, result.output
+    assert "cannot connect to XNAT" in result.output
 
 
 def test_503_on_an_idempotent_call_is_retried(fake_xnat: FakeXNAT) -> None:

@@ -23,6 +23,7 @@ from ..xnat import (
     CredentialsError,
     PollPolicy,
     Scope,
+    TransportError,
     XNATClient,
     XNATError,
     publish,
@@ -115,14 +116,18 @@ def connect(conn: Connection) -> Iterator[XNATClient]:
 
 
 def handle_errors(exit_code: int = 1) -> Callable[[F], F]:
-    """Turn library errors into a message and an exit code."""
+    """Turn library errors into a message and an exit code.
+
+    ``exit_code`` is for what XNAT answered; missing credentials and a server that cannot be
+    reached (connection refused, DNS, timeout, TLS) exit 2 in every command, like usage errors.
+    """
 
     def decorate(f: F) -> F:
         @functools.wraps(f)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
                 return f(*args, **kwargs)
-            except CredentialsError as e:
+            except (CredentialsError, TransportError) as e:
                 click.echo(f"error: {e}", err=True)
                 sys.exit(2)
             except ScriptError as e:
