@@ -2,15 +2,19 @@
 
 The interpreter walks the statements in order (spec §5) and keeps, for every row of Table E.1-1,
 the set of possible *fates* of the attribute at the top level and inside sequences.  A statement
-that always runs and reaches every place replaces the set; a conditional one, or one that reaches
-only some places, adds to it — so "kept" stays in the set wherever the original value may survive.
+that reaches every place replaces the set; one that reaches only some places, or whose value may
+be missing (a no-op), adds to it — so "kept" stays in the set wherever the original value may
+survive.  The branches of an ``if``/``elseif``/``else`` or a ternary are each interpreted from the
+state before them and joined where they meet (the union of their sets); without an ``else`` the
+state before is one of the joined ones, as no branch need run.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from ..diagnostics import NO_SPAN, Diagnostic, Severity, Span
 from ..syntax import ast
@@ -22,6 +26,7 @@ from .table import Option, Profile, ProfileEntry, format_tag
 HOST_VARIABLES = ("project", "subject", "session")
 
 _WARN = Severity.WARNING
+_K = TypeVar("_K", bound=Hashable)
 
 
 class Kind(enum.Enum):
@@ -89,13 +94,14 @@ class AttributeState:
     nested: frozenset[Fate] = frozenset({KEPT})
     actions: list[Action] = field(default_factory=list)
 
-    def apply(self, target: Target, reach: Reach, fates: frozenset[Fate], mode: Mode, maybe: bool) -> None:
+    def apply(self, target: Target, reach: Reach, fates: frozenset[Fate], mode: Mode) -> None:
+        """A statement that runs (conditional ones are interpreted per branch and joined)."""
         partial = reach is not Reach.FULL
         self_tag = exact_tag(target.tag) if target.top else None
         if target.top:
-            self.top = _update(self.top, fates, mode, not (maybe or partial), self_tag)
+            self.top = _update(self.top, fates, mode, not partial, self_tag)
         if target.nested is not Reach.NONE:
-            full = target.nested is Reach.FULL and not (maybe or partial)
+            full = target.nested is Reach.FULL and not partial
             self.nested = _update(self.nested, fates, mode, full, None)
 
 
@@ -115,21 +121,73 @@ def _update(
     return frozenset(new) if full else current | new
 
 
+class PrivateFate(enum.Enum):
+    """What may have become of the private data when the script ends."""
+
+    KEPT = "kept"
+    REMOVED = "removed"  # removeAllPrivateTags
+    RETAINED = "retained"  # retainPrivateTags: removed except the listed elements
+
+
 @dataclass(slots=True)
 class PrivateHandling:
-    """What the script does to private (odd-group) data."""
+    """What the script does to private (odd-group) data.
+
+    ``removals`` and ``retains`` list the calls (``maybe``: inside a conditional statement);
+    ``fates`` is what may be left at the end, joined over the branches like attribute fates.
+    """
 
     removals: list[tuple[Span, bool]] = field(default_factory=list)  # removeAllPrivateTags (span, maybe)
     retains: list[tuple[Span, bool, tuple[str, ...]]] = field(default_factory=list)  # retainPrivateTags
     actions: list[Action] = field(default_factory=list)  # explicit deletes/assignments of private tags
+    fates: frozenset[PrivateFate] = frozenset({PrivateFate.KEPT})
 
     @property
     def removed(self) -> bool:
-        return any(not maybe for _, maybe in self.removals) or any(not m for _, m, _ in self.retains)
+        """Removed (perhaps except retained elements) whichever way the script goes."""
+        return PrivateFate.KEPT not in self.fates
 
     @property
     def maybe_removed(self) -> bool:
         return bool(self.removals or self.retains)
+
+
+_PrivateFates = frozenset[PrivateFate]
+_Fates = tuple[frozenset[Fate], frozenset[Fate]]  # (top level, inside sequences)
+_BEFORE: _Fates = (frozenset({KEPT}), frozenset({KEPT}))
+
+
+@dataclass(frozen=True, slots=True)
+class _Flow:
+    """The part of the interpreter's state that depends on the way taken through the script."""
+
+    attributes: dict[ProfileEntry, _Fates]
+    others: dict[int, _Fates]
+    variables: dict[str, frozenset[Fate]]
+    private: _PrivateFates
+
+
+def _join(flows: list[_Flow], unset: Callable[[str], frozenset[Fate]]) -> _Flow:
+    """Where branches meet: every fate any of them leaves is possible.  A variable that only some
+    branches set may be unset, which ``unset(name)`` describes."""
+
+    def fates(maps: list[dict[_K, _Fates]]) -> dict[_K, _Fates]:
+        out: dict[_K, _Fates] = {}
+        for key in dict.fromkeys(k for m in maps for k in m):
+            pairs = [m.get(key, _BEFORE) for m in maps]
+            out[key] = (frozenset().union(*(p[0] for p in pairs)), frozenset().union(*(p[1] for p in pairs)))
+        return out
+
+    variables: dict[str, frozenset[Fate]] = {}
+    for name in dict.fromkeys(n for f in flows for n in f.variables):
+        values = [f.variables.get(name) for f in flows]
+        variables[name] = frozenset().union(*(v if v is not None else unset(name) for v in values))
+    return _Flow(
+        fates([f.attributes for f in flows]),
+        fates([f.others for f in flows]),
+        variables,
+        frozenset().union(*(f.private for f in flows)),
+    )
 
 
 @dataclass(slots=True)
@@ -205,10 +263,7 @@ class Interpreter:
             fates = self._value(st.value, st.span)
             self._write(st.target, fates, Mode.IF_PRESENT, maybe, st.span, overwrites=True)
         elif isinstance(st, ast.Initialize):
-            fates = self._value(st.value, st.span)
-            if maybe and st.name in self.variables:
-                fates = fates | self.variables[st.name]
-            self.variables[st.name] = fates
+            self.variables[st.name] = self._value(st.value, st.span)
         elif isinstance(st, ast.Delete):
             self._write(st.target, frozenset({Fate(Kind.DELETED, st.span)}), Mode.DELETE, maybe, st.span)
         elif isinstance(st, ast.CallStatement):
@@ -218,17 +273,55 @@ class Interpreter:
                 self._echo(st.value, st.span)
         elif isinstance(st, ast.Ternary):
             self._condition(st.condition)
-            self._statement(st.then, maybe=True)
-            if st.otherwise is not None:
-                self._statement(st.otherwise, maybe=True)
+            actions = [(st.then,)] + ([(st.otherwise,)] if st.otherwise is not None else [])
+            self._branches(actions, exhaustive=st.otherwise is not None)
         elif isinstance(st, ast.If):
+            # the conditions are read before any branch runs: a later one only when the earlier
+            # ones are false
             for branch in st.branches:
                 self._condition(branch.condition)
-                self._statements(branch.body, maybe=True)
-            if st.orelse is not None:
-                self._statements(st.orelse, maybe=True)
+            bodies = [b.body for b in st.branches] + ([st.orelse] if st.orelse is not None else [])
+            self._branches(bodies, exhaustive=st.orelse is not None)
         elif isinstance(st, ast.RemoveAllPrivateTags):
             self.private.removals.append((st.span, maybe))
+            self.private.fates = frozenset({PrivateFate.REMOVED})
+
+    def _branches(self, bodies: Sequence[tuple[ast.Statement, ...]], *, exhaustive: bool) -> None:
+        """Exactly one of ``bodies`` runs (at most one unless ``exhaustive``, i.e. with an else).
+
+        Each is interpreted from the state before the statement; the states they leave are joined.
+        Findings and actions are kept from every branch; their statements are marked conditional.
+        """
+        before = self._snapshot()
+        after: list[_Flow] = []
+        for body in bodies:
+            self._restore(before)
+            self._statements(body, maybe=True)
+            after.append(self._snapshot())
+        if not exhaustive:
+            after.append(before)
+        self._restore(_join(after, self._unset))
+
+    def _snapshot(self) -> _Flow:
+        return _Flow(
+            {e: (s.top, s.nested) for e, s in self.attributes.items()},
+            {t: (s.top, s.nested) for t, s in self.others.items()},
+            dict(self.variables),
+            self.private.fates,
+        )
+
+    def _restore(self, flow: _Flow) -> None:
+        for entry, state in self.attributes.items():
+            state.top, state.nested = flow.attributes.get(entry, _BEFORE)
+        for tag, other in self.others.items():
+            other.top, other.nested = flow.others.get(tag, _BEFORE)
+        self.variables = dict(flow.variables)
+        self.private.fates = flow.private
+
+    @staticmethod
+    def _unset(name: str) -> frozenset[Fate]:
+        """A variable that is set only in some branches: reading it may give nothing (a no-op)."""
+        return frozenset({Fate(Kind.NOOP, label=name)})
 
     def _condition(self, cond: ast.Condition) -> None:
         if isinstance(cond, ast.Comparison):
@@ -269,11 +362,11 @@ class Interpreter:
         matched = matching_entries(self.profile, target.tag)
         for entry, reach in matched:
             state = self.state(entry)
-            state.apply(target, reach, fates, mode, maybe)
+            state.apply(target, reach, fates, mode)
             state.actions.append(Action(span, text, maybe))
         if not matched and exact is not None and target.top:
             other = self._other(exact)
-            other.apply(target, Reach.FULL, fates, mode, maybe)
+            other.apply(target, Reach.FULL, fates, mode)
             other.actions.append(Action(span, text, maybe))
 
     def _dead_store(
@@ -329,6 +422,10 @@ class Interpreter:
         elif name == "retainPrivateTags":
             kept = tuple(p.text() for p in _paths(args, strings=True))
             self.private.retains.append((span, maybe, kept))
+            self.private.fates = frozenset(
+                PrivateFate.REMOVED if f is PrivateFate.REMOVED else PrivateFate.RETAINED
+                for f in self.private.fates
+            )
         elif name == "shiftDateTimeSequenceByIncrement":
             self._string_paths(call, args[1:], Fate(Kind.SHIFTED, span), maybe, span)
         elif name == "mapReferencedUIDs":
@@ -503,6 +600,8 @@ class Interpreter:
                 continue
             if fate.source is not None:
                 why = f"when {format_tag(fate.source)} is absent"
+            elif fate.label is not None:
+                why = f"when the variable {fate.label} is not set (it is set only in some branches)"
             else:
                 why = "when the value is missing (no lookup entry, no regex match)"
             self._report(

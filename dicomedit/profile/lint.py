@@ -39,7 +39,16 @@ from ..check import check
 from ..diagnostics import NO_SPAN, Diagnostic, Severity, Span, sort_key
 from ..syntax import ast
 from ..syntax.parser import parse
-from .effects import HOST_VARIABLES, AttributeState, Fate, Interpreter, Kind, PrivateHandling, ScriptEffects
+from .effects import (
+    HOST_VARIABLES,
+    AttributeState,
+    Fate,
+    Interpreter,
+    Kind,
+    PrivateFate,
+    PrivateHandling,
+    ScriptEffects,
+)
 from .table import EDITION, OPTIONS_EDITION, Option, Profile, ProfileEntry, format_tag, load_profile, tag_int
 
 _ERR, _WARN, _NOTE = Severity.ERROR, Severity.WARNING, Severity.NOTE
@@ -560,11 +569,11 @@ class _Evaluation:
     def private(self) -> str:
         handling: PrivateHandling = self.effects.private
         safe = Option.RETAIN_SAFE_PRIVATE in self.options
-        if handling.removals and not any(maybe for _, maybe in handling.removals):
-            span = handling.removals[0][0]
-            return f"all removed by removeAllPrivateTags (line {span.line})"
+        if handling.fates == {PrivateFate.REMOVED}:
+            lines = ", ".join(str(s.line) for s, _ in handling.removals)
+            return f"all removed by removeAllPrivateTags (line {lines})"
         if handling.retains:
-            span, maybe, kept = handling.retains[0]
+            span, _, kept = handling.retains[0]
             shown = ", ".join(kept)
             if safe:
                 severity, extra = _NOTE, "check that each is on the site's list of safe private attributes"
@@ -577,7 +586,7 @@ class _Evaluation:
                     ),
                 )
             self._add(severity, "L152", f"retainPrivateTags keeps {shown}: {extra}", span=span)
-            if not maybe:
+            if handling.removed:
                 return f"removed except {shown} (retainPrivateTags, line {span.line})"
         if handling.maybe_removed:
             spans = [s for s, _ in handling.removals] + [s for s, _, _ in handling.retains]
