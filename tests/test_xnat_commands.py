@@ -226,6 +226,19 @@ def test_nifti_405_from_the_server_is_understood(fake_xnat: FakeXNAT) -> None:
     assert "switched off" in str(e.value)
 
 
+@pytest.mark.parametrize("action", ["status", "enable", "disable", "remove"])
+def test_nifti_of_an_unknown_project_says_so_like_enable(fake_xnat: FakeXNAT, action: str) -> None:
+    nifti_setup(fake_xnat)
+    expected = run(fake_xnat, "enable", "--project", "NOPE")
+    assert expected.exit_code == 1
+    result = run(fake_xnat, "nifti", action, "--project", "NOPE")
+    assert result.exit_code == 1
+    assert result.output == expected.output
+    assert "project 'NOPE' does not exist" in result.output
+    assert "404" not in result.output
+    assert not [r for r in fake_xnat.requests if r.method != "GET"]
+
+
 def test_nifti_status_of_a_project(fake_xnat: FakeXNAT) -> None:
     nifti_setup(fake_xnat)
     result = run(fake_xnat, "nifti", "status", "--project", "P")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from .anonymize import AnonymizeAPI
 from .client import XNATClient
 from .errors import (
     ConflictError,
@@ -194,6 +195,12 @@ def _info(row: dict[str, Any]) -> SubscriptionInfo:
 
 
 def nifti_status(client: XNATClient, project: str, wrapper: WrapperRef | None = None) -> NiftiStatus:
+    """Whether new DICOM scans of ``project`` are converted; an unknown project is a clear 404."""
+    AnonymizeAPI(client).ensure_project(project)
+    return _status(client, project, wrapper)
+
+
+def _status(client: XNATClient, project: str, wrapper: WrapperRef | None) -> NiftiStatus:
     ref = wrapper or find_wrapper(client)
     state = client.get_json(
         f"/xapi/projects/{_p(project)}/wrappers/{ref.wrapper_id}/enabled",
@@ -282,7 +289,7 @@ def nifti_enable(client: XNATClient, project: str, wrapper: WrapperRef | None = 
             first = before.subscriptions[0]
             _toggle(client, project, first.id, True)
             actions.append(f"activated subscription {first.id}")
-    after = nifti_status(client, project, ref)
+    after = _status(client, project, ref)
     return NiftiChange(before, after, tuple(actions))
 
 
@@ -306,7 +313,7 @@ def nifti_disable(client: XNATClient, project: str, wrapper: WrapperRef | None =
     for sub in active:
         _toggle(client, project, sub.id, False)
         actions.append(f"deactivated subscription {sub.id}")
-    after = nifti_status(client, project, before.wrapper)
+    after = _status(client, project, before.wrapper)
     return NiftiChange(before, after, tuple(actions))
 
 
@@ -324,5 +331,5 @@ def nifti_remove(client: XNATClient, project: str, wrapper: WrapperRef | None = 
             expect=(200, 204),
         )
         actions.append(f"deleted subscription {sub.id}")
-    after = nifti_status(client, project, before.wrapper)
+    after = _status(client, project, before.wrapper)
     return NiftiChange(before, after, tuple(actions))
