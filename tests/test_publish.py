@@ -122,6 +122,26 @@ def test_script_with_errors_is_refused_before_any_request(fake_xnat: FakeXNAT) -
     assert not fake_xnat.requests
 
 
+def test_script_from_standard_input_is_read_and_named_as_check_does(fake_xnat: FakeXNAT) -> None:
+    broken = (SCRIPTS / "broken.das").read_bytes()
+    env = {"XNAT_URL": fake_xnat.url, "XNAT_USER": "admin", "XNAT_PASSWORD": "admin", "HOME": str(SCRIPTS)}
+    published = CliRunner().invoke(main, ["publish", "-"], input=broken, env=env)
+    checked = CliRunner().invoke(main, ["check", "-"], input=broken)
+    assert published.exit_code == checked.exit_code == 1
+    assert "<stdin>:4:" in published.output and "<stdin>:4:" in checked.output
+    assert "<stdin> has errors; nothing was uploaded" in published.output
+    assert not fake_xnat.requests
+
+
+def test_unreadable_script_is_a_usage_error_like_in_check(fake_xnat: FakeXNAT, tmp_path: Path) -> None:
+    missing = str(tmp_path / "missing.das")
+    published = run(fake_xnat, "publish", missing)
+    checked = CliRunner().invoke(main, ["check", missing])
+    assert published.exit_code == checked.exit_code == 2
+    assert f"{missing}: cannot read the script: No such file or directory" in published.output
+    assert not fake_xnat.requests
+
+
 def test_bad_password_is_one_request_a_clear_message_and_exit_1(fake_xnat: FakeXNAT) -> None:
     result = run(fake_xnat, "publish", script("site.das"), password="wrong")
     assert result.exit_code == 1

@@ -33,6 +33,7 @@ from ..xnat import (
 )
 from ..xnat.anonymize import AnonymizeAPI
 from ..xnat.events import NiftiChange, NiftiStatus, nifti_disable, nifti_enable, nifti_remove, nifti_status
+from .common import ScriptInput, read_scripts
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -148,18 +149,12 @@ def handle_errors(exit_code: int = 1) -> Callable[[F], F]:
 _SOURCES: dict[str, str] = {}
 
 
-def read_script_file(path: str) -> str:
-    """UTF-8 as written; other bytes as ISO-8859-1, the way XNAT itself reads an upload."""
-    try:
-        data = Path(path).read_bytes() if path != "-" else sys.stdin.buffer.read()
-    except OSError as e:
-        raise click.ClickException(f"{path}: cannot read the script: {e.strerror or e}") from e
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("iso-8859-1")
-    _SOURCES[path] = text
-    return text
+def read_script_file(path: str) -> ScriptInput:
+    """The script at ``path`` ('-' = standard input), read and named as every command reads
+    scripts; kept so that diagnostics can show its lines."""
+    (script,) = read_scripts([path])
+    _SOURCES[script.name] = script.text
+    return script
 
 
 def _print_release(client: XNATClient, release_text: str) -> None:
@@ -212,14 +207,14 @@ def publish_command(
     previous one is restored and the command fails.
     """
     conn = _connection(kwargs)
-    text = read_script_file(script)
+    source = read_script_file(script)
     scope = Scope(project)
     with connect(conn) as client:
         report = publish(
             client,
-            text,
+            source.text,
             scope=scope,
-            path=script,
+            path=source.name,
             enable=not no_enable,
             dry_run=dry_run,
             xnat=xnat,
@@ -231,7 +226,7 @@ def publish_command(
         click.echo(f"warning: {w}", err=True)
     if report.diagnostics:
         click.echo(render_text(list(report.diagnostics), _SOURCES), err=True)
-    click.echo(f"checked {script} against XNAT {report.target}: no errors")
+    click.echo(f"checked {source.name} against XNAT {report.target}: no errors")
     if report.diff:
         click.echo(report.diff)
     prefix = "dry run: would have " if dry_run else ""
@@ -313,7 +308,7 @@ def status_command(project: str | None, compare: str | None, **kwargs: Any) -> N
     Exits 1 when something needs attention (a warning below), 0 otherwise.
     """
     conn = _connection(kwargs)
-    local = read_script_file(compare) if compare else None
+    local = read_script_file(compare).text if compare else None
     with connect(conn) as client:
         status = read_status(client, project=project, local=local)
     click.echo(f"XNAT {status.url} (user {status.user})")
@@ -565,8 +560,9 @@ def audit_command(
             scripts = live_scripts(client, project)
             origin = " + ".join(name for name, _ in scripts) or "no live script is enabled"
         elif script:
-            scripts = ((script, read_script_file(script)),)
-            origin = script
+            source = read_script_file(script)
+            scripts = ((source.name, source.text),)
+            origin = source.name
         else:
             scripts, origin = (), "no script (only labels checked)"
         chosen = select_sessions(ArchiveAPI(client), project, sessions, everything, sample)
