@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pydicom
@@ -76,6 +77,64 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert bad_label.exit_code == 2
     missing = runner.invoke(main, ["scan", str(tmp_path / "missing")])
     assert missing.exit_code == 2
+
+
+def _originals_with_a_truncated_one(tmp_path: Path) -> Path:
+    originals = tmp_path / "in"
+    originals.mkdir()
+    (originals / "a_cut.dcm").write_bytes(ORIGINAL.read_bytes()[:-5])
+    shutil.copy(ORIGINAL, originals / "original.dcm")
+    return originals
+
+
+def test_an_unreadable_original_is_skipped_with_a_note_and_the_scan_goes_on(tmp_path: Path) -> None:
+    originals = _originals_with_a_truncated_one(tmp_path)
+    result = CliRunner().invoke(main, ["scan", "--known", str(originals), str(LEAKY)])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    note = [line for line in result.stderr.splitlines() if "a_cut.dcm" in line]
+    assert len(note) == 1 and "cannot be read" in note[0] and "the file is truncated" in note[0]
+    # the readable original was used: its values are found in the output
+    assert "holds the original value of" in result.stdout
+    summary = result.stdout.splitlines()[-1]
+    assert (
+        summary.startswith("scanned 1 file:") and "1 original given with --known could not be read" in summary
+    )
+
+    index = load_known([originals])
+    assert len(index) == 1
+    assert [(Path(u.path).name, u.reason.split(":")[0]) for u in index.unreadable] == [
+        ("a_cut.dcm", "the file is truncated")
+    ]
+
+
+def test_unreadable_originals_alone_make_the_exit_status_1(tmp_path: Path) -> None:
+    originals = _originals_with_a_truncated_one(tmp_path)
+    clean = tmp_path / "clean.dcm"
+    ds = pydicom.dcmread(ORIGINAL)
+    for keyword in ("PatientName", "PatientID", "PatientBirthDate", "AccessionNumber", "InstitutionName"):
+        delattr(ds, keyword)
+    del ds.ReferencedStudySequence
+    del ds[0x00290010]
+    del ds[0x00291001]
+    ds.StudyDate = ""
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = "2.25.1"
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = "2.25.2", "2.25.3"
+    ds.PatientIdentityRemoved = "YES"
+    ds.save_as(clean)
+    assert CliRunner().invoke(main, ["scan", "--known", str(ORIGINAL), str(clean)]).exit_code == 0
+    result = CliRunner().invoke(main, ["scan", "--format", "json", "--known", str(originals), str(clean)])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)[0]["clean"] is True
+    assert "a_cut.dcm" in result.stderr
+
+
+def test_known_without_any_readable_original_is_a_usage_error(tmp_path: Path) -> None:
+    cut = tmp_path / "cut.dcm"
+    cut.write_bytes(ORIGINAL.read_bytes()[:-5])
+    result = CliRunner().invoke(main, ["scan", "--known", str(cut), str(LEAKY)])
+    assert result.exit_code == 2
+    assert "cut.dcm" in result.output and "the file is truncated" in result.output
 
 
 def test_options_and_library_api() -> None:

@@ -127,7 +127,12 @@ def scan_command(
     Instance UID, path or order; searched at every depth, private blocks and group 0002 too),
     and burned-in annotation. Values are never printed unless --show-values.
 
-    Exits 0 when nothing is found, 1 when something is (or a file cannot be read), 2 on usage errors.
+    An original that cannot be read is skipped with a note (on standard error) saying why, and
+    the scan goes on; the summary counts such originals.
+
+    Exits 0 when nothing is found; 1 when something is, or a file cannot be read (a scanned file,
+    or an original given with --known); 2 on usage errors, including --known without any
+    readable original.
     """
     chosen = [Option(o) for o in options]
     replacements = []
@@ -142,6 +147,13 @@ def scan_command(
             index = load_known(known_paths, options=chosen)
         except KnownFilesError as e:
             raise UsageProblem(f"--known: {e}") from e
+        for skipped in index.unreadable:
+            click.echo(
+                f"note: --known {skipped.path}: cannot be read: {skipped.reason}; skipped, no output "
+                "is compared with it",
+                err=True,
+            )
+    unreadable = index.unreadable if index is not None else ()
     roots = uid_roots or DEFAULT_UID_ROOTS
     reports = list(
         scan_paths(
@@ -156,5 +168,5 @@ def scan_command(
     if output_format == "json":
         click.echo(render_scan_json(reports))
     else:
-        click.echo(render_scan_text(reports, known=index is not None))
-    sys.exit(1 if any(not r.clean and not r.skipped for r in reports) else 0)
+        click.echo(render_scan_text(reports, known=index is not None, unreadable_known=unreadable))
+    sys.exit(1 if unreadable or any(not r.clean and not r.skipped for r in reports) else 0)

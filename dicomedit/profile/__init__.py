@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .known import KnownIndex, KnownValue, KnownValues, find_in_bytes
+from .known import KnownIndex, KnownValue, KnownValues, UnreadableFile, find_in_bytes
 from .lint import (
     AttributeReport,
     LabelIdentifier,
@@ -57,6 +57,7 @@ __all__ = [
     "ScanFinding",
     "ScanReport",
     "Status",
+    "UnreadableFile",
     "action_codes",
     "find_in_bytes",
     "format_tag",

@@ -144,6 +144,14 @@ def find_in_bytes(
 
 
 @dataclass(frozen=True, slots=True)
+class UnreadableFile:
+    """An original (``--known``) that could not be read, and why; it is left out of the index."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class _Original:
     path: Path
     relative: Path
@@ -154,8 +162,9 @@ class _Original:
 class KnownIndex:
     """Originals (``--known``), matched to each scanned file by SOP Instance UID, path or order."""
 
-    def __init__(self, originals: Sequence[_Original]) -> None:
+    def __init__(self, originals: Sequence[_Original], unreadable: Sequence[UnreadableFile] = ()) -> None:
         self._originals = list(originals)
+        self.unreadable = tuple(unreadable)  # originals skipped: the outputs are not compared with them
         self._by_uid: dict[str, _Original] = {}
         self._by_relative: dict[Path, _Original] = {}
         for original in originals:
@@ -168,6 +177,7 @@ class KnownIndex:
         self._all: KnownValues | None = None
 
     def __len__(self) -> int:
+        """The originals that were read (``unreadable`` lists the others)."""
         return len(self._originals)
 
     @classmethod

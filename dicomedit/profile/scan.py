@@ -25,7 +25,7 @@ from pathlib import Path
 from pydicom.dataset import Dataset
 
 from ..io import DicomReadError, find_inputs, read_dicom
-from .known import KnownIndex, KnownValues
+from .known import KnownIndex, KnownValues, UnreadableFile
 from .table import PRIVATE_ATTRIBUTES, Option, Profile, format_tag, load_profile
 from .walk import Visit, has_value, texts, walk
 
@@ -163,9 +163,16 @@ class KnownFilesError(ValueError):
 
 
 def load_known(paths: Iterable[str | os.PathLike[str]], *, options: Iterable[Option] = ()) -> KnownIndex:
-    """The originals under ``paths`` (files or directories); unreadable DICOM files are an error."""
+    """The originals under ``paths`` (files or directories).
+
+    An original that cannot be read is left out and listed in ``unreadable`` with the reason, as
+    is a file named in ``paths`` that is not DICOM; other files met in a directory that are not
+    DICOM are passed over.  ``KnownFilesError`` when a path does not exist or no original at all
+    could be read.
+    """
     chosen = tuple(options)
     originals = []
+    unreadable: list[UnreadableFile] = []
     for item in paths:
         if not Path(item).exists():
             raise KnownFilesError(f"{os.fspath(item)}: no such file or directory")
@@ -173,13 +180,17 @@ def load_known(paths: Iterable[str | os.PathLike[str]], *, options: Iterable[Opt
             try:
                 ds = read_dicom(found.path)
             except DicomReadError as e:
-                if e.not_dicom and found.path != Path(item):
-                    continue  # stray non-DICOM files in a directory of originals
-                raise KnownFilesError(f"{e.path}: {e.reason}") from None
+                if not (e.not_dicom and found.path != Path(item)):
+                    unreadable.append(UnreadableFile(e.path, e.reason))
+                continue  # stray non-DICOM files in a directory of originals are no originals
             originals.append(KnownIndex.add(ds, found.path, found.relative, chosen))
     if not originals:
-        raise KnownFilesError("no DICOM files found in " + ", ".join(os.fspath(p) for p in paths))
-    return KnownIndex(originals)
+        where = ", ".join(os.fspath(p) for p in paths)
+        if unreadable:
+            why = "; ".join(f"{u.path}: {u.reason}" for u in unreadable)
+            raise KnownFilesError(f"no original could be read in {where}: {why}")
+        raise KnownFilesError("no DICOM files found in " + where)
+    return KnownIndex(originals, unreadable)
 
 
 def scan_paths(

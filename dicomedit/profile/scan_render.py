@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from .known import UnreadableFile
 from .scan import ScanReport
 
 
-def render_scan_text(reports: Sequence[ScanReport], *, known: bool) -> str:
+def render_scan_text(
+    reports: Sequence[ScanReport], *, known: bool, unreadable_known: Sequence[UnreadableFile] = ()
+) -> str:
+    """The report for people; ``unreadable_known``: originals (``--known``) that were skipped."""
     out: list[str] = []
     unverified = 0
     for report in reports:
@@ -34,9 +38,13 @@ def render_scan_text(reports: Sequence[ScanReport], *, known: bool) -> str:
     skipped = sum(1 for r in reports if r.skipped)
     unreadable = sum(1 for r in reports if r.error is not None)
     total = sum(len(r.findings) for r in reports)
+    originals = ""
+    if unreadable_known:
+        n = len(unreadable_known)
+        originals = f"; {n} original{'s' * (n != 1)} given with --known could not be read"
     out.append(
         f"scanned {len(reports)} file{'s' * (len(reports) != 1)}: {with_findings} with findings "
-        f"({total} findings), {clean} clean, {skipped} skipped, {unreadable} unreadable"
+        f"({total} findings), {clean} clean, {skipped} skipped, {unreadable} unreadable{originals}"
     )
     if unverified and not known:
         out.append(
