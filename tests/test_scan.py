@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
+import warnings
 from pathlib import Path
 
 import pydicom
@@ -23,6 +26,8 @@ from tests.conftest import FIXTURES
 SCAN = FIXTURES / "scan"
 ORIGINAL = SCAN / "original.dcm"
 LEAKY = SCAN / "leaky" / "output.dcm"
+ODD = SCAN / "odd" / "output.dcm"  # values pydicom warns about, quoting them
+ODD_VALUES = ("1.2.826.0.1.3680043.9.7777.01", "1.2.826.0.1.3680043.9.7777.02", "'1A'", "Quirke")
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "scripts" / "anon_script.das"
 TEST_FILES = Path(os.path.dirname(pydicom.data.__file__)) / "test_files"
@@ -135,6 +140,26 @@ def test_known_without_any_readable_original_is_a_usage_error(tmp_path: Path) ->
     result = CliRunner().invoke(main, ["scan", "--known", str(cut), str(LEAKY)])
     assert result.exit_code == 2
     assert "cut.dcm" in result.output and "the file is truncated" in result.output
+
+
+def test_values_pydicom_warns_about_are_never_shown() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        index = load_known([ODD])
+        reports = [*scan_paths([ODD], known=index), scan_file(ODD), scan_dataset(read_dicom(ODD))]
+    assert [str(w.message) for w in caught] == []
+    assert all(r.error is None and r.findings for r in reports)
+
+    run = subprocess.run(
+        [sys.executable, "-m", "dicomedit", "scan", "--known", str(ODD), str(ODD)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 1, run.stderr
+    assert "uid-not-replaced" in run.stdout
+    for value in ODD_VALUES:
+        assert value not in run.stdout and value not in run.stderr, value
 
 
 def test_options_and_library_api() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,15 +72,18 @@ class KnownValues:
         chosen = tuple(options)
         found: list[KnownValue] = []
         kept: list[str] = []
-        for visit in walk(ds):
-            if visit.is_private:
-                continue
-            entry = table.lookup(visit.tag)
-            if entry is None or "K" in entry.codes(chosen):
-                kept.extend(texts(visit.element))
-                continue
-            for text in texts(visit.element):
-                found.append(KnownValue(text, visit.tag, visit.path, entry.name))
+        with warnings.catch_warnings():
+            # pydicom warns about odd values as it decodes them, quoting them (as apply, io)
+            warnings.simplefilter("ignore")
+            for visit in walk(ds):
+                if visit.is_private:
+                    continue
+                entry = table.lookup(visit.tag)
+                if entry is None or "K" in entry.codes(chosen):
+                    kept.extend(texts(visit.element))
+                    continue
+                for text in texts(visit.element):
+                    found.append(KnownValue(text, visit.tag, visit.path, entry.name))
         return cls(tuple(_not_in(found, kept)), source)
 
     @classmethod
@@ -182,17 +186,16 @@ class KnownIndex:
 
     @classmethod
     def add(cls, ds: Dataset, path: Path, relative: Path, options: Iterable[Option]) -> _Original:
-        uid = ds.get("SOPInstanceUID")
         known = KnownValues.from_dataset(ds, options=options, source=os.fspath(path))
-        return _Original(path, relative, str(uid) if uid else None, known)
+        return _Original(path, relative, _sop_instance_uid(ds), known)
 
     def match(
         self, ds: Dataset, relative: Path | None = None, position: int | None = None, total: int | None = None
     ) -> tuple[KnownValues, str]:
         """The originals to compare ``ds`` with, and how they were chosen."""
-        uid = ds.get("SOPInstanceUID")
-        if uid and str(uid) in self._by_uid:
-            original = self._by_uid[str(uid)]
+        uid = _sop_instance_uid(ds)
+        if uid and uid in self._by_uid:
+            original = self._by_uid[uid]
             return original.known, f"{original.path} (matched by SOP Instance UID)"
         if relative is not None and relative in self._by_relative:
             original = self._by_relative[relative]
@@ -203,3 +206,11 @@ class KnownIndex:
         if self._all is None:
             self._all = KnownValues.merge([o.known for o in self._originals], "all known files")
         return self._all, f"all {len(self._originals)} known files (no match by UID, path or order)"
+
+
+def _sop_instance_uid(ds: Dataset) -> str | None:
+    with warnings.catch_warnings():
+        # pydicom warns about a malformed UID as it decodes it, quoting it (as apply, io)
+        warnings.simplefilter("ignore")
+        uid = ds.get("SOPInstanceUID")
+    return str(uid) if uid else None

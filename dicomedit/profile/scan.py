@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import enum
 import os
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,7 +124,10 @@ def scan_dataset(
     """
     settings = ScanSettings(tuple(options), show_values, tuple(uid_roots), frozenset(replacements))
     scanner = _Scanner(profile if profile is not None else load_profile(), settings, known)
-    scanner.run(ds)
+    with warnings.catch_warnings():
+        # pydicom warns about odd values as it decodes them, quoting them (as apply, io)
+        warnings.simplefilter("ignore")
+        scanner.run(ds)
     return ScanReport(
         path,
         tuple(scanner.findings),
