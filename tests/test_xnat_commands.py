@@ -235,7 +235,7 @@ def test_nifti_of_an_unknown_project_says_so_like_enable(fake_xnat: FakeXNAT, ac
     assert result.exit_code == 1
     assert result.output == expected.output
     assert "project 'NOPE' does not exist" in result.output
-    assert "404" not in result.output
+    assert "not found (404)" not in result.output
     assert not [r for r in fake_xnat.requests if r.method != "GET"]
 
 
