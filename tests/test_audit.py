@@ -10,18 +10,18 @@ import pydicom
 import pytest
 from click.testing import CliRunner, Result
 from pydicom.dataset import FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
 from dicomedit.cli import main
 from dicomedit.testing.fake_xnat import ArchivedSession, FakeXNAT
-from dicomedit.xnat import ArchiveIntegrityError, Credentials, UnsafeArchiveError, XNATClient
+from dicomedit.xnat import ArchiveAPI, ArchiveIntegrityError, Credentials, UnsafeArchiveError, XNATClient
 from dicomedit.xnat.fetch import fetch_session
 
 pytest_plugins = ["dicomedit.testing.fake_xnat.fixture"]
 
 SCRIPTS = Path(__file__).parent / "fixtures" / "xnat" / "scripts"
 SITE = str(SCRIPTS / "site.das")  # subject/session/project relabel, deletes birth date and referrer
-MR = "1.2.840.10008.5.1.4.1.1.4"
+MR = UID("1.2.840.10008.5.1.4.1.1.4")
 
 
 def dicom(series: int, instance: int, **attrs: str) -> pydicom.Dataset:
@@ -55,7 +55,7 @@ def anonymized(
     }
     ds = dicom(series, instance, **{**attrs, **extra})
     del ds.SeriesDescription
-    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = f"2.25.{uuid.uuid4().int}"
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = UID(f"2.25.{uuid.uuid4().int}")
     return ds
 
 
@@ -199,6 +199,58 @@ def test_a_cut_stream_is_detected(fake_xnat: FakeXNAT, tmp_path: Path, abort: bo
         fetch_session(c, "P", "ACC0005", tmp_path)
     assert "cut" in str(info.value) or "broke off" in str(info.value)
     assert not (tmp_path / "ACC0005").exists()
+
+
+def test_a_broken_download_leaves_no_partial_zip(fake_xnat: FakeXNAT, tmp_path: Path) -> None:
+    session = seed(fake_xnat, "ACC0005", [anonymized(1, i) for i in range(1, 6)])
+    target = tmp_path / "missing" / "folder" / "session.zip"
+    with XNATClient(Credentials(fake_xnat.url, "admin", "admin")) as c:
+        api = ArchiveAPI(c)
+        info = api.resolve_session("P", session.label)
+        assert api.download_zip(info, target).stat().st_size > 900  # the folder is created
+        target.unlink()
+        fake_xnat.knobs.cut_zip_after, fake_xnat.knobs.cut_zip_abort = 900, True
+        with pytest.raises(ArchiveIntegrityError):
+            api.download_zip(info, target)
+    assert list(target.parent.iterdir()) == []
+
+
+def test_fetch_into_a_missing_folder_creates_it(fake_xnat: FakeXNAT, tmp_path: Path) -> None:
+    seed(fake_xnat, "ACC0001", [anonymized(1, 1)])
+    out = tmp_path / "new" / "folder"
+    result = run(fake_xnat, "fetch", "--project", "P", "--session", "ACC0001", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert len(list((out / "ACC0001").rglob("*.dcm"))) == 1
+    assert [p.name for p in out.iterdir()] == ["ACC0001"]
+
+
+@pytest.mark.parametrize("blocked", ["output", "session folder"])
+def test_fetch_where_no_folder_can_be_made_is_a_clear_error(
+    fake_xnat: FakeXNAT, tmp_path: Path, blocked: str
+) -> None:
+    seed(fake_xnat, "ACC0001", [anonymized(1, 1)])
+    if blocked == "output":
+        (tmp_path / "a-file").write_text("x")
+        out = tmp_path / "a-file" / "downloads"
+    else:
+        (tmp_path / "ACC0001").write_text("x")  # where the session's folder would go
+        out = tmp_path
+    result = run(fake_xnat, "fetch", "--project", "P", "--session", "ACC0001", "-o", str(out))
+    assert result.exit_code == 2, result.output
+    assert "error: cannot create " in result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+
+
+def test_audit_keep_where_no_folder_can_be_made_is_a_clear_error(fake_xnat: FakeXNAT, tmp_path: Path) -> None:
+    seed(fake_xnat, "ACC0001", [anonymized(1, 1)])
+    (tmp_path / "a-file").write_text("x")
+    keep = tmp_path / "a-file" / "kept"
+    result = run(
+        fake_xnat, "audit", "--project", "P", "--session", "ACC0001", "--script", SITE, "--keep", str(keep)
+    )
+    assert result.exit_code == 2, result.output
+    assert f"error: cannot create the download folder {keep}: " in result.output
+    assert isinstance(result.exception, SystemExit), result.exception
 
 
 def test_a_wrong_digest_is_detected(fake_xnat: FakeXNAT, tmp_path: Path) -> None:

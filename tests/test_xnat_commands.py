@@ -83,6 +83,27 @@ def test_pull_writes_the_live_script(fake_xnat: FakeXNAT, tmp_path: Path) -> Non
     assert out.read_text() == DEFAULT_SCRIPT + "\n"
 
 
+def test_pull_into_a_missing_folder_creates_it(fake_xnat: FakeXNAT, tmp_path: Path) -> None:
+    out = tmp_path / "new" / "folder" / "live.das"
+    result = run(fake_xnat, "pull", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_text() == DEFAULT_SCRIPT + "\n"
+    assert [p.name for p in out.parent.iterdir()] == ["live.das"]  # no temporary file left
+
+
+def test_pull_where_no_file_can_be_written_is_a_clear_usage_error(
+    fake_xnat: FakeXNAT, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    out = blocker / "live.das"
+    result = run(fake_xnat, "pull", "-o", str(out))
+    assert result.exit_code == 2, result.output
+    assert f"error: cannot write the script to {out}: " in result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # no traceback
+    assert blocker.read_text() == "not a folder"
+
+
 def test_pull_of_a_project_without_script_says_so(fake_xnat: FakeXNAT) -> None:
     fake_xnat.add_project("P")
     result = run(fake_xnat, "pull", "--project", "P")

@@ -18,9 +18,11 @@ import click
 
 from ..diagnostics import Diagnostic, render_text
 from ..errors import ScriptError
+from ..fsutil import atomic_write_bytes
 from ..xnat import (
     ClientSettings,
     CredentialsError,
+    LocalFileError,
     PollPolicy,
     Scope,
     TransportError,
@@ -119,8 +121,9 @@ def connect(conn: Connection) -> Iterator[XNATClient]:
 def handle_errors(exit_code: int = 1) -> Callable[[F], F]:
     """Turn library errors into a message and an exit code.
 
-    ``exit_code`` is for what XNAT answered; missing credentials and a server that cannot be
-    reached (connection refused, DNS, timeout, TLS) exit 2 in every command, like usage errors.
+    ``exit_code`` is for what XNAT answered; missing credentials, a server that cannot be
+    reached (connection refused, DNS, timeout, TLS) and a local file that cannot be written exit 2
+    in every command, like usage errors.
     """
 
     def decorate(f: F) -> F:
@@ -128,7 +131,7 @@ def handle_errors(exit_code: int = 1) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
                 return f(*args, **kwargs)
-            except (CredentialsError, TransportError) as e:
+            except (CredentialsError, TransportError, LocalFileError) as e:
                 click.echo(f"error: {e}", err=True)
                 sys.exit(2)
             except ScriptError as e:
@@ -259,7 +262,7 @@ def publish_command(
     type=click.Path(dir_okay=False, allow_dash=True),
     default="-",
     show_default=True,
-    help="Where to write the script ('-' = standard output).",
+    help="Where to write the script ('-' = standard output); missing folders are created.",
 )
 @connection_options
 @handle_errors()
@@ -284,9 +287,12 @@ def pull_command(project: str | None, output: str, **kwargs: Any) -> None:
     data = text if text.endswith("\n") else text + "\n"
     if output == "-":
         click.echo(data, nl=False)
-    else:
-        Path(output).write_text(data, encoding="utf-8")
-        click.echo(f"wrote {scope.label} to {output}", err=True)
+        return
+    try:
+        atomic_write_bytes(output, data.encode("utf-8"))
+    except OSError as e:
+        raise LocalFileError.from_os_error("write the script to", output, e) from None
+    click.echo(f"wrote {scope.label} to {output}", err=True)
 
 
 # -- status ----------------------------------------------------------------------------------

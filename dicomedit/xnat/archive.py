@@ -13,17 +13,27 @@ import hashlib
 import re
 import shutil
 import stat
+import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any, BinaryIO
 from urllib.parse import quote
 
 import requests
 
+from ..fsutil import atomic_output
 from .client import XNATClient
-from .errors import ArchiveIntegrityError, NotFoundError, ProtocolError, ServerError, UnsafeArchiveError
+from .errors import (
+    ArchiveIntegrityError,
+    LocalFileError,
+    NotFoundError,
+    ProtocolError,
+    ServerError,
+    UnsafeArchiveError,
+)
 
 __all__ = [
     "DICOM_RESOURCES",
@@ -298,14 +308,18 @@ class ArchiveAPI:
         resources: Sequence[str] = DICOM_RESOURCES,
         limits: ZipLimits = ZipLimits(),
     ) -> Path:
-        """Stream the zip of those resources to ``target`` chunk by chunk (bounded memory)."""
+        """Stream the zip of those resources to ``target`` chunk by chunk (bounded memory).
+
+        ``target`` (and its folder) is created only when the whole stream has arrived: a broken
+        download leaves nothing behind.
+        """
         path = f"{self._session_path(session)}/scans/ALL/resources/{','.join(_q(r) for r in resources)}/files"
         what = f"download session {session.label}"
         written = 0
         try:
             with (
                 self.client.stream(path, what=what, params={"format": "zip"}) as response,
-                target.open("wb") as out,
+                atomic_output(target) as out,
             ):
                 for chunk in response.iter_content(_CHUNK):
                     written += len(chunk)
@@ -318,7 +332,7 @@ class ArchiveAPI:
                             url=self.client.url(path),
                         )
                     out.write(chunk)
-        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError) as e:
+        except requests.exceptions.RequestException as e:  # before OSError: they derive from it
             raise ArchiveIntegrityError(
                 f"the download of session {session.label} broke off after {written} bytes "
                 f"({type(e).__name__}); "
@@ -329,7 +343,32 @@ class ArchiveAPI:
             ) from None
         except ServerError:
             raise
+        except OSError as e:
+            raise LocalFileError.from_os_error("write the download to", target, e) from None
         return target
+
+    def download_verified(
+        self,
+        session: SessionInfo,
+        directory: Path,
+        expected: Iterable[RemoteFile],
+        resources: Sequence[str] = DICOM_RESOURCES,
+        limits: ZipLimits = ZipLimits(),
+    ) -> list[DownloadedFile]:
+        """Download the resources of ``session`` into the new folder ``directory``, verified.
+
+        The zip goes to a temporary folder beside ``directory`` and is removed afterwards; see
+        :func:`extract_verified` for what is checked.  Missing parent folders are created.
+        """
+        parent = directory.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            workspace = tempfile.TemporaryDirectory(prefix=".dicomedit-", dir=parent)
+        except OSError as e:
+            raise LocalFileError.from_os_error("create a folder in", parent, e) from None
+        with workspace as tmp:
+            archive = self.download_zip(session, Path(tmp) / "download.zip", resources, limits)
+            return extract_verified(archive, directory, expected, limits)
 
 
 def session_folder(session: SessionInfo) -> str:
@@ -367,8 +406,9 @@ def extract_verified(
 
     Files are written to ``destination/{scan}/{resource}/{name}``: paths come from the file list,
     never from the zip.  Raises :class:`UnsafeArchiveError` for traversal, links, unknown entries
-    or exceeded limits and :class:`ArchiveIntegrityError` for missing files, wrong sizes or wrong
-    digests; nothing extracted is left behind then.
+    or exceeded limits, :class:`ArchiveIntegrityError` for missing files, wrong sizes or wrong
+    digests and :class:`LocalFileError` when a file cannot be written; nothing extracted is left
+    behind then.  Each file appears under its name only once it is complete and verified.
     """
     wanted = list(expected)
     for f in wanted:
@@ -379,9 +419,12 @@ def extract_verified(
     index: dict[tuple[str, str], list[RemoteFile]] = {}
     for f in wanted:
         index.setdefault((f.resource, f.name), []).append(f)
-    if destination.exists() and any(destination.iterdir()):
-        raise UnsafeArchiveError(f"{destination} is not empty: extract into a new folder")
-    destination.mkdir(parents=True, exist_ok=True)
+    try:
+        if destination.is_dir() and any(destination.iterdir()):
+            raise UnsafeArchiveError(f"{destination} is not empty: extract into a new folder")
+        destination.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise LocalFileError.from_os_error("create the folder", destination, e) from None
     try:
         done = _extract(zip_path, destination, index, limits)
     except BaseException:
@@ -443,33 +486,56 @@ def _extract(
                     "nothing was extracted"
                 )
             target = destination / remote.scan_id / remote.resource / remote.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            digest = hashlib.md5()
-            size = 0
             try:
-                with archive.open(info) as src, target.open("wb") as out:
-                    while chunk := src.read(_CHUNK):
-                        size += len(chunk)
-                        if size > remote.size:
-                            break
-                        digest.update(chunk)
-                        out.write(chunk)
-            except (zipfile.BadZipFile, OSError, EOFError) as e:
-                raise ArchiveIntegrityError(
-                    f"zip entry {name!r} cannot be read ({e}): the stream was probably cut"
-                ) from None
-            if size != remote.size:
-                raise ArchiveIntegrityError(
-                    f"zip entry {name!r} has {size} bytes where XNAT lists {remote.size}: "
-                    "incomplete or changed"
-                )
-            if remote.digest and digest.hexdigest() != remote.digest:
-                raise ArchiveIntegrityError(
-                    f"zip entry {name!r} does not match the MD5 digest XNAT lists for it: the download is "
-                    "corrupt, or the server's checksum is stale"
-                )
+                with atomic_output(target) as out:
+                    _copy_verified(archive, info, remote, out)
+            except OSError as e:
+                raise LocalFileError.from_os_error("write", target, e) from None
             done.append(DownloadedFile(target, remote))
     return done
+
+
+# What reading a damaged or cut zip entry raises.
+_ZIP_READ_ERRORS = (zipfile.BadZipFile, OSError, EOFError, zlib.error)
+
+
+def _copy_verified(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, remote: RemoteFile, out: BinaryIO
+) -> None:
+    """Copy one entry to ``out``, checking its size and digest against XNAT's list as it goes."""
+    name = info.filename
+    digest = hashlib.md5()
+    size = 0
+    try:
+        src: IO[bytes] = archive.open(info)
+    except _ZIP_READ_ERRORS as e:
+        raise _unreadable_entry(name, e) from None
+    with src:
+        while True:
+            try:
+                chunk = src.read(_CHUNK)
+            except _ZIP_READ_ERRORS as e:
+                raise _unreadable_entry(name, e) from None
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > remote.size:
+                break
+            digest.update(chunk)
+            out.write(chunk)  # an OSError here is the local disk's, not the download's
+    if size != remote.size:
+        raise ArchiveIntegrityError(
+            f"zip entry {name!r} has {size} bytes where XNAT lists {remote.size}: incomplete or changed"
+        )
+    if remote.digest and digest.hexdigest() != remote.digest:
+        raise ArchiveIntegrityError(
+            f"zip entry {name!r} does not match the MD5 digest XNAT lists for it: the download is "
+            "corrupt, or the server's checksum is stale"
+        )
+
+
+def _unreadable_entry(name: str, error: BaseException) -> ArchiveIntegrityError:
+    return ArchiveIntegrityError(f"zip entry {name!r} cannot be read ({error}): the stream was probably cut")
 
 
 def _match(name: str, index: dict[tuple[str, str], list[RemoteFile]]) -> RemoteFile | None:

@@ -37,9 +37,9 @@ from ..profile.scan import scan_dataset
 from ..profile.table import Profile, load_profile
 from ..syntax import ast
 from .anonymize import AnonymizeAPI, Scope
-from .archive import DICOM_RESOURCES, ArchiveAPI, ZipLimits, extract_verified, session_folder
+from .archive import DICOM_RESOURCES, ArchiveAPI, ZipLimits, session_folder
 from .client import XNATClient
-from .errors import XNATError
+from .errors import LocalFileError, XNATError
 
 __all__ = [
     "HOST_VARIABLES",
@@ -441,9 +441,7 @@ def audit_session(
     ]
     target = workdir / session_folder(session)
     try:
-        with tempfile.TemporaryDirectory(prefix=".dicomedit-", dir=workdir) as tmp:
-            archive = api.download_zip(session, Path(tmp) / "download.zip", options.resources, options.limits)
-            files = extract_verified(archive, target, expected, options.limits)
+        files = api.download_verified(session, target, expected, options.resources, options.limits)
     except XNATError as e:
         return SessionAudit(project, session.label, session.id, 0, tuple(findings), str(e))
     for item in files:
@@ -508,8 +506,12 @@ def audit_project(
     """Audit the named sessions of ``project``; downloads go to ``options.keep`` or a temp folder."""
     expectations = expectations_of(options.scripts)
     results = []
-    workdir = options.keep or Path(tempfile.mkdtemp(prefix="dicomedit-audit-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        workdir = options.keep or Path(tempfile.mkdtemp(prefix="dicomedit-audit-"))
+        workdir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        where = options.keep or tempfile.gettempdir()
+        raise LocalFileError.from_os_error("create the download folder", where, e) from None
     try:
         for ref in sessions:
             if progress is not None:

@@ -17,6 +17,7 @@ __all__ = [
     "ConflictError",
     "CredentialsError",
     "EventServiceDisabledError",
+    "LocalFileError",
     "NotFoundError",
     "PermissionDeniedError",
     "ProtocolError",
@@ -140,6 +141,16 @@ class VerificationError(XNATError):
 
 class ArchiveIntegrityError(XNATError):
     """A download does not match XNAT's own file list (cut stream, wrong size, wrong digest)."""
+
+
+class LocalFileError(XNATError):
+    """A local file or folder for what XNAT sent could not be created or written (no permission,
+    no space, a file where a folder should be); nothing partial is left under the final name."""
+
+    @classmethod
+    def from_os_error(cls, action: str, path: object, error: OSError) -> LocalFileError:
+        """``cannot create the folder out: Permission denied`` from an ``OSError``."""
+        return cls(f"cannot {action} {path}: {error.strerror or error}")
 
 
 class UnsafeArchiveError(XNATError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +12,6 @@ from .archive import (
     DownloadedFile,
     SessionInfo,
     ZipLimits,
-    extract_verified,
     session_folder,
 )
 from .client import XNATClient
@@ -38,7 +36,11 @@ def fetch_session(
     resources: Sequence[str] = DICOM_RESOURCES,
     limits: ZipLimits | None = None,
 ) -> FetchResult:
-    """Resolve ``ref`` (label or accession ID) in ``project`` and download the named resources."""
+    """Resolve ``ref`` (label or accession ID) in ``project`` and download the named resources.
+
+    ``destination`` (and its parents) is created when missing; the session's folder in it must
+    be new or empty.
+    """
     limits = limits or ZipLimits()
     api = ArchiveAPI(client)
     session = api.resolve_session(project, ref)
@@ -50,9 +52,6 @@ def fetch_session(
             method="GET",
             url=client.url(f"/data/experiments/{session.id}/scans/ALL/resources/{','.join(resources)}/files"),
         )
-    destination.mkdir(parents=True, exist_ok=True)
     directory = destination / session_folder(session)
-    with tempfile.TemporaryDirectory(prefix=".dicomedit-", dir=destination) as tmp:
-        archive = api.download_zip(session, Path(tmp) / "download.zip", resources, limits)
-        files = extract_verified(archive, directory, expected, limits)
+    files = api.download_verified(session, directory, expected, resources, limits)
     return FetchResult(session, directory, tuple(files))
