@@ -28,6 +28,7 @@ import io
 import os
 import struct
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -71,6 +72,8 @@ _ENCAPSULATED_START = b"\xfe\xff\x00\xe0"
 
 Element = RawDataElement | DataElement
 Piece = bytes | bytearray | memoryview
+HEAD = 64 * 1024  # bytes read first: the whole header of most files
+LARGE = 64 * 1024  # pixel data at least this long may be left unread
 
 
 def _empty(vr: str | None) -> bytes | None:
@@ -82,43 +85,163 @@ class _Unsure(Exception):
     """The fast path cannot be sure to match pydicom here."""
 
 
+class UnreadValueError(Exception):
+    """Something wanted the bytes of a value the fast path left in the file."""
+
+
+class Unread:
+    """The value of pixel data left in the file: copied from it when the output is written.
+
+    Only its length is known; anything else raises ``UnreadValueError``, so that a script that
+    needed the bytes cannot go on without them (the plan says when none does:
+    ``Plan.reads_pixel_data``).
+    """
+
+    __slots__ = ("length", "offset")
+
+    def __init__(self, offset: int, length: int) -> None:
+        self.offset = offset
+        self.length = length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __bool__(self) -> bool:
+        return self.length > 0
+
+    def __eq__(self, other: object) -> bool:
+        raise UnreadValueError("the pixel data were not read")
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __getattr__(self, name: str) -> Any:
+        raise UnreadValueError(f"the pixel data were not read ({name})")
+
+
+@dataclass(frozen=True, slots=True)
+class FileRange:
+    """Bytes of the source file written as they are, without passing through memory."""
+
+    offset: int
+    length: int
+
+    def __len__(self) -> int:
+        return self.length
+
+
 @dataclass(slots=True)
 class Source:
-    """A file read by the fast path: its bytes, and where each element read from it lies."""
+    """A file read by the fast path: the parts of it that were read, and where each element
+    read from it lies."""
 
     path: str
-    data: bytes
+    size: int
+    segments: list[tuple[int, bytes]]  # (offset in the file, bytes read from there)
     dataset: FileDataset
     spans: dict[int, tuple[RawDataElement, int, int]]  # id of a raw element → (it, start, end)
+
+    def materialize(self, dataset: Dataset) -> None:
+        """Read the pixel data left in the file into ``dataset`` (before pydicom writes it)."""
+        elements = members(dataset)
+        found = elements.get(PIXEL_DATA)
+        if type(found) is RawDataElement and isinstance(found.value, Unread):
+            unread = found.value
+            with open(self.path, "rb") as fh:
+                fh.seek(unread.offset)
+                data = fh.read(unread.length)
+            elements[PIXEL_DATA] = found._replace(value=data)
+
+    @property
+    def deferred(self) -> bool:
+        """Whether some of the file (pixel data) was left unread."""
+        return sum(len(data) for _, data in self.segments) < self.size
+
+    def pieces(self, start: int, end: int) -> list[Piece | FileRange]:
+        """The file's bytes from ``start`` to ``end``: views of what was read, ranges of the rest."""
+        out: list[Piece | FileRange] = []
+        for base, data in self.segments:
+            if start >= end:
+                break
+            if start < base:  # a part that was not read
+                stop = min(end, base)
+                out.append(FileRange(start, stop - start))
+                start = stop
+            if base <= start < base + len(data):
+                stop = min(end, base + len(data))
+                out.append(memoryview(data)[start - base : stop - base])
+                start = stop
+        if start < end:
+            out.append(FileRange(start, end - start))
+        return out
 
 
 # ---------------------------------------------------------------------------------------------
 # reading
 
 
+def read(path: str | os.PathLike[str], *, defer_pixels: bool = False) -> Source | None:
+    """The dataset ``pydicom.dcmread(path)`` reads, or None when the fast path cannot be sure.
+
+    With ``defer_pixels``, large pixel data are left in the file (``Unread``) and copied from it
+    when the output is written.  ``OSError`` when the file cannot be read.
+    """
+    name = os.fspath(path)
+    fd = os.open(name, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+
+        def fetch(offset: int, length: int) -> bytes:
+            data = os.pread(fd, length, offset)
+            if len(data) != length:
+                raise _Unsure  # the file changed while it was read
+            return data
+
+        return _guarded(lambda: _parse(fetch, size, name, defer_pixels))
+    finally:
+        os.close(fd)
+
+
 def parse(data: bytes, path: str | os.PathLike[str]) -> Source | None:
     """The dataset ``pydicom.dcmread(path)`` reads from ``data`` (the file's bytes), or None."""
+    return _guarded(
+        lambda: _parse(
+            lambda offset, length: data[offset : offset + length], len(data), os.fspath(path), False
+        )
+    )
+
+
+def _guarded(make: Callable[[], Source]) -> Source | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return _parse(data, os.fspath(path))
+            return make()
     except _Unsure:
         return None
+    except OSError:
+        raise
     except Exception:  # whatever pydicom's own reader makes of the oddity, it decides
         return None
 
 
-def _parse(data: bytes, path: str) -> Source:
+Fetch = Callable[[int, int], bytes]
+
+
+def _parse(fetch: Fetch, size: int, path: str, defer_pixels: bool) -> Source:
+    data = fetch(0, min(size, HEAD))
     if data[PREAMBLE : PREAMBLE + 4] != PREFIX:
         raise _Unsure
     meta, pos = _file_meta(data, PREAMBLE + 4)
+    if pos + 8 > len(data) and len(data) < size:
+        data += fetch(len(data), size - len(data))
+        meta, pos = _file_meta(data, PREAMBLE + 4)
     if len(data) - pos < 8 or _EXPLICIT.unpack_from(data, pos)[0] == 0:
         raise _Unsure  # nothing after the file meta, or a command set (read as implicit VR)
     implicit = _implicit(meta.get("TransferSyntaxUID"))
     if _looks_explicit(data, pos) == implicit:
         raise _Unsure  # pydicom would switch encodings after a warning
     spans: dict[int, tuple[RawDataElement, int, int]] = {}
-    raw = _elements(data, pos, implicit, spans)
+    reader = _Reader(fetch, size, data, defer_pixels)
+    raw = reader.elements(pos, implicit, spans)
     if not raw:
         raise _Unsure
     inner = Dataset(raw, parent_encoding=default_encoding)
@@ -130,7 +253,7 @@ def _parse(data: bytes, path: str) -> Source:
     inner.set_original_encoding(implicit, True, encoding)
     dataset = FileDataset(path, inner, data[:PREAMBLE], meta, implicit, True)
     dataset.set_original_encoding(implicit, True, inner._character_set)
-    return Source(path, data, dataset, spans)
+    return Source(path, size, reader.segments, dataset, spans)
 
 
 def _file_meta(data: bytes, pos: int) -> tuple[FileMetaDataset, int]:
@@ -190,64 +313,107 @@ def _looks_explicit(data: bytes, pos: int) -> bool:
     return 0x40 < data[pos + 4] < 0x5B and 0x40 < data[pos + 5] < 0x5B
 
 
-def _elements(
-    data: bytes, pos: int, implicit: bool, spans: dict[int, tuple[RawDataElement, int, int]]
-) -> dict[BaseTag, RawDataElement | DataElement]:
-    """The top-level elements from ``pos`` to the end, as ``data_element_generator`` yields them.
+class _Reader:
+    """The top-level elements, as ``data_element_generator`` yields them, from the file's bytes
+    read as far as needed: a head, then either the rest of the file or, around pixel data left
+    unread, what follows it."""
 
-    This loop is most of the cost of reading a file: it works on plain integers and builds the
-    element tuples directly.
-    """
-    found: dict[BaseTag, RawDataElement | DataElement] = {}
-    encoding: Any = default_encoding
-    end = len(data)
-    unpack = _IMPLICIT.unpack_from if implicit else _EXPLICIT.unpack_from
-    unpack_ul = _UL.unpack_from
-    vrs, long_vrs, new = _VRS, _LONG, tuple.__new__
-    vr: str | None = None
-    canonical = True
-    while end - pos >= 8:
-        start = pos
-        if implicit:
-            group, number, length = unpack(data, pos)
-            pos += 8
-        else:
-            group, number, vr_bytes, length = unpack(data, pos)
-            vr = vrs.get(vr_bytes)
-            if vr is None:
-                raise _Unsure
-            pos += 8
-            canonical = True
-            if vr_bytes in long_vrs:
-                if end - pos < 4:
+    def __init__(self, fetch: Fetch, size: int, head: bytes, defer_pixels: bool) -> None:
+        self.fetch = fetch
+        self.size = size
+        self.segments: list[tuple[int, bytes]] = [(0, head)]
+        self.defer_pixels = defer_pixels
+
+    def _upto(self, end: int) -> bytes:
+        """The file read from the start up to at least ``end`` (and a head's worth more, for the
+        headers that follow); only before anything was left unread."""
+        base, data = self.segments[-1]
+        if base != 0 or len(self.segments) != 1:
+            raise _Unsure  # not met: after pixel data the rest of the file is read at once
+        if len(data) < end:
+            want = min(self.size, max(end + HEAD, 2 * len(data)))
+            data += self.fetch(len(data), want - len(data))
+            self.segments = [(0, data)]
+        return data
+
+    def _whole(self) -> bytes:
+        return self._upto(self.size)
+
+    def elements(
+        self, pos: int, implicit: bool, spans: dict[int, tuple[RawDataElement, int, int]]
+    ) -> dict[BaseTag, RawDataElement | DataElement]:
+        """This loop is most of the cost of reading a file: it works on plain integers, with
+        offsets in the file, and builds the element tuples directly."""
+        found: dict[BaseTag, RawDataElement | DataElement] = {}
+        encoding: Any = default_encoding
+        base, data = self.segments[-1]
+        size = self.size
+        unpack = _IMPLICIT.unpack_from if implicit else _EXPLICIT.unpack_from
+        unpack_ul = _UL.unpack_from
+        vrs, long_vrs, new = _VRS, _LONG, tuple.__new__
+        vr: str | None = None
+        canonical = True
+        last_tag = -1
+        while size - pos >= 8:
+            if pos - base < 0 or (pos + 12 > base + len(data) and pos + 12 <= size):
+                data, base = self._upto(pos + 12), 0  # a header that was not read yet
+            start = pos
+            at = pos - base
+            if implicit:
+                group, number, length = unpack(data, at)
+                pos += 8
+            else:
+                group, number, vr_bytes, length = unpack(data, at)
+                vr = vrs.get(vr_bytes)
+                if vr is None:
                     raise _Unsure
-                canonical = length == 0  # the reserved bytes, which pydicom writes as zeros
-                length = unpack_ul(data, pos)[0]
-                pos += 4
-        tag = group << 16 | number
-        if tag == ITEM_DELIMITER or tag in found:
-            raise _Unsure
-        if length == UNDEFINED:
-            parsed, pos = _undefined(data, start, implicit, encoding)
-            found[BaseTag(tag)] = parsed
-            if isinstance(parsed, RawDataElement) and canonical and data[pos - 8 : pos] == _DELIMITER:
-                spans[id(parsed)] = (parsed, start, pos)
-            continue
-        value_end = pos + length
-        if value_end > end:
-            raise _Unsure  # truncated: the general path reports it
-        value = data[pos:value_end] if length else _empty(vr)
-        if tag == SPECIFIC_CHARACTER_SET:  # undefined-length sequences after it are read with it
-            encoding = convert_encodings(convert_string(value or b"", True))
-        key = BaseTag(tag)
-        raw: RawDataElement = new(RawDataElement, (key, vr, length, value, pos, implicit, True, True, False))
-        found[key] = raw
-        if canonical and value is not None:
-            spans[id(raw)] = (raw, start, value_end)
-        pos = value_end
-    if pos != end:
-        raise _Unsure  # bytes pydicom would silently leave unread
-    return found
+                pos += 8
+                canonical = True
+                if vr_bytes in long_vrs:
+                    if size - pos < 4:
+                        raise _Unsure
+                    canonical = length == 0  # the reserved bytes, which pydicom writes as zeros
+                    length = unpack_ul(data, at + 8)[0]
+                    pos += 4
+            tag = group << 16 | number
+            if tag <= last_tag or tag == ITEM_DELIMITER:
+                raise _Unsure  # out of order, repeated, or not an element: pydicom decides
+            last_tag = tag
+            if length == UNDEFINED:
+                data, base = self._whole(), 0
+                parsed, pos = _undefined(data, start, implicit, encoding)
+                found[BaseTag(tag)] = parsed
+                if isinstance(parsed, RawDataElement) and canonical and data[pos - 8 : pos] == _DELIMITER:
+                    spans[id(parsed)] = (parsed, start, pos)
+                continue
+            value_end = pos + length
+            if value_end > size:
+                raise _Unsure  # truncated: the general path reports it
+            key = BaseTag(tag)
+            if value_end > base + len(data):
+                if tag == PIXEL_DATA and self.defer_pixels and length >= LARGE and canonical:
+                    unread = Unread(pos, length)
+                    raw = new(RawDataElement, (key, vr, length, unread, pos, implicit, True, True, False))
+                    found[key] = raw
+                    spans[id(raw)] = (raw, start, value_end)
+                    pos = value_end
+                    if pos < size:
+                        base, data = pos, self.fetch(pos, size - pos)
+                        self.segments.append((base, data))
+                    continue
+                data, base = self._upto(value_end), 0
+            at = pos - base
+            value = data[at : at + length] if length else _empty(vr)
+            if tag == SPECIFIC_CHARACTER_SET:  # undefined-length sequences after it are read with it
+                encoding = convert_encodings(convert_string(value or b"", True))
+            raw = new(RawDataElement, (key, vr, length, value, pos, implicit, True, True, False))
+            found[key] = raw
+            if canonical and value is not None:
+                spans[id(raw)] = (raw, start, value_end)
+            pos = value_end
+        if pos != size:
+            raise _Unsure  # bytes pydicom would silently leave unread
+        return found
 
 
 def _undefined(
@@ -264,7 +430,7 @@ def _undefined(
 # writing
 
 
-def encode(dataset: Dataset, source: Source, *, enforce_file_format: bool) -> list[Piece] | None:
+def encode(dataset: Dataset, source: Source, *, enforce_file_format: bool) -> list[Piece | FileRange] | None:
     """The bytes of ``pydicom.dcmwrite(fp, dataset, enforce_file_format=...)``, in pieces, or None.
 
     ``dataset`` is the one ``source`` read, after a script ran on it.
@@ -279,7 +445,7 @@ def encode(dataset: Dataset, source: Source, *, enforce_file_format: bool) -> li
         return None
 
 
-def _encode(dataset: Dataset, source: Source, enforce_file_format: bool) -> list[Piece]:
+def _encode(dataset: Dataset, source: Source, enforce_file_format: bool) -> list[Piece | FileRange]:
     if any(tag >> 16 in (0, 2) for tag in members(dataset)):
         raise _Unsure
     file_meta = _copy_meta(dataset.file_meta) if hasattr(dataset, "file_meta") else FileMetaDataset()
@@ -305,9 +471,15 @@ def _encode(dataset: Dataset, source: Source, enforce_file_format: bool) -> list
         validate_file_meta(file_meta, enforce_standard=True)
         if not preamble:
             preamble = b"\x00" * PREAMBLE
-    if "PixelData" in dataset:
+    pixels = members(dataset).get(PIXEL_DATA)
+    if type(pixels) is RawDataElement and isinstance(pixels.value, Unread):
+        # dcmwrite converts the element to set its length kind, then writes its bytes as they are
+        # with the VR it has: the bytes in the file, when nothing about them changes
+        if syntax.is_compressed or pixels.length % 2 or not (implicit or pixels.VR in ("OB", "OW")):
+            raise _Unsure
+    elif "PixelData" in dataset:
         dataset["PixelData"].is_undefined_length = syntax.is_compressed
-    pieces: list[Piece] = []
+    pieces: list[Piece | FileRange] = []
     if preamble:
         pieces += [preamble, PREFIX]
     if file_meta:
@@ -333,9 +505,9 @@ def _file_meta_bytes(file_meta: FileMetaDataset, enforce_standard: bool) -> byte
     validate_file_meta(file_meta, enforce_standard)
     if enforce_standard and "FileMetaInformationGroupLength" not in file_meta:
         file_meta.FileMetaInformationGroupLength = 0
-    parts: list[Piece] = []
+    parts: list[Piece | FileRange] = []
     size = _Writer(False, parts).dataset(file_meta, default_encoding)
-    encoded = bytearray().join(parts)
+    encoded = bytearray().join(p for p in parts if not isinstance(p, FileRange))
     if "FileMetaInformationGroupLength" in file_meta:
         file_meta.FileMetaInformationGroupLength = size - 12
         fp = DicomBytesIO()
@@ -353,10 +525,10 @@ class _Writer:
     the file, consecutive ones as one span.
     """
 
-    def __init__(self, implicit: bool, pieces: list[Piece], source: Source | None = None) -> None:
+    def __init__(self, implicit: bool, pieces: list[Piece | FileRange], source: Source | None = None) -> None:
         self.implicit = implicit
         self.pieces = pieces
-        self.view = memoryview(source.data) if source is not None else None
+        self.source = source
         self.spans = source.spans if source is not None else {}
 
     def dataset(self, ds: Dataset, parent_encoding: Any) -> int:
@@ -364,7 +536,7 @@ class _Writer:
         if ds.original_encoding != (self.implicit, True) or ds.original_character_set != ds._character_set:
             raise _Unsure  # pydicom converts every element to re-encode it
         encodings = ds.get("SpecificCharacterSet", parent_encoding)
-        spans, view, pieces = self.spans, self.view, self.pieces
+        spans = self.spans
         written = 0
         run_start = run_end = -1
         elements = members(ds)
@@ -377,21 +549,22 @@ class _Writer:
                     elem = ds[tag]  # pydicom's writer converts it first (Dataset.get_item)
                 else:
                     span = spans.get(id(elem))
-                    if span is not None and span[0] is elem and view is not None:
+                    if span is not None and span[0] is elem:
                         if span[1] != run_end:
-                            if run_end > run_start:
-                                pieces.append(view[run_start:run_end])
+                            self._copy(run_start, run_end)
                             run_start = span[1]
                         run_end = span[2]
                         written += span[2] - span[1]
                         continue
-            if run_end > run_start:
-                pieces.append(view[run_start:run_end])  # type: ignore[index]
-                run_start = run_end = -1
+            self._copy(run_start, run_end)
+            run_start = run_end = -1
             written += self.element(elem, encodings)
-        if run_end > run_start:
-            pieces.append(view[run_start:run_end])  # type: ignore[index]
+        self._copy(run_start, run_end)
         return written
+
+    def _copy(self, start: int, end: int) -> None:
+        if end > start and self.source is not None:
+            self.pieces.extend(self.source.pieces(start, end))
 
     def element(self, elem: RawDataElement | DataElement, encodings: Any) -> int:
         if isinstance(elem, RawDataElement):

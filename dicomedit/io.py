@@ -63,34 +63,46 @@ def read_dicom(path: str | os.PathLike[str]) -> Dataset:
     return _read(path, fast=False)[0]
 
 
-def _read(path: str | os.PathLike[str], *, fast: bool) -> tuple[Dataset, fastpath.Source | None]:
-    """The dataset, and with ``fast`` the fast path's record of the file when it could read it."""
+def _read(
+    path: str | os.PathLike[str], *, fast: bool, defer_pixels: bool = False
+) -> tuple[Dataset, fastpath.Source | None]:
+    """The dataset, and with ``fast`` the fast path's record of the file when it could read it
+    (``defer_pixels``: large pixel data may stay in the file until the output is written)."""
+    source = None
+    if fast:
+        try:
+            source = fastpath.read(path, defer_pixels=defer_pixels)
+        except OSError as e:
+            raise DicomReadError(path, f"cannot read the file: {e.strerror or e}") from None
+    if source is not None:
+        ds: Dataset = source.dataset
+    else:
+        ds = _read_general(path)
+    _check_complete(path, ds, source.size if source is not None else None)
+    _match_encoding(ds)
+    return ds, source
+
+
+def _read_general(path: str | os.PathLike[str]) -> Dataset:
     try:
         with open(path, "rb") as fh:
-            data = fh.read() if fast else fh.read(132)
+            head = fh.read(132)
     except OSError as e:
         raise DicomReadError(path, f"cannot read the file: {e.strerror or e}") from None
-    head = data[:132]
     has_prefix = len(head) >= 132 and head[128:132] == b"DICM"
     if not has_prefix and not _looks_like_bare_dataset(head):
         raise DicomReadError(
             path, "not a DICOM file (no DICM prefix and no dataset at the start)", not_dicom=True
         )
-    source = fastpath.parse(data, path) if fast else None
-    if source is not None:
-        ds: Dataset = source.dataset
-    else:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                ds = pydicom.dcmread(path, force=not has_prefix)
-        except (InvalidDicomError, EOFError, ValueError, KeyError, NotImplementedError) as e:
-            raise DicomReadError(path, f"cannot parse the DICOM data: {e}") from None
-        except OSError as e:
-            raise DicomReadError(path, f"cannot read the file: {e.strerror or e}") from None
-    _check_complete(path, ds, len(data) if fast else None)
-    _match_encoding(ds)
-    return ds, source
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds: Dataset = pydicom.dcmread(path, force=not has_prefix)
+    except (InvalidDicomError, EOFError, ValueError, KeyError, NotImplementedError) as e:
+        raise DicomReadError(path, f"cannot parse the DICOM data: {e}") from None
+    except OSError as e:
+        raise DicomReadError(path, f"cannot read the file: {e.strerror or e}") from None
+    return ds
 
 
 def _match_encoding(ds: Dataset) -> None:
@@ -164,9 +176,12 @@ def write_dicom(ds: Dataset, path: str | os.PathLike[str], *, source: fastpath.S
         enforce = _has_required_meta(ds)
         pieces = fastpath.encode(ds, source, enforce_file_format=enforce) if source is not None else None
         if pieces is not None:
+            assert source is not None
             with os.fdopen(fd, "wb", buffering=0) as raw:
-                _write_all(raw.fileno(), pieces)
+                _write_all(raw.fileno(), pieces, source.path)
         else:
+            if source is not None:
+                source.materialize(ds)
             with os.fdopen(fd, "wb") as fh, warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 # the encoding follows (0002,0010): kept from the input, or set by alterPixels
@@ -182,9 +197,27 @@ def write_dicom(ds: Dataset, path: str | os.PathLike[str], *, source: fastpath.S
 _IOV_MAX = 1024
 
 
-def _write_all(fd: int, pieces: list[fastpath.Piece]) -> None:
-    """Write the pieces in order with as few system calls as the kernel allows."""
-    views = [memoryview(p) for p in pieces if len(p)]
+def _write_all(fd: int, pieces: list[fastpath.Piece | fastpath.FileRange], source: str) -> None:
+    """Write the pieces in order with as few system calls as the kernel allows; ranges of the
+    source file are copied file to file."""
+    views: list[memoryview] = []
+    with contextlib.ExitStack() as stack:
+        source_fd: int | None = None
+        for piece in pieces:
+            if not isinstance(piece, fastpath.FileRange):
+                if len(piece):
+                    views.append(memoryview(piece))
+                continue
+            _writev_all(fd, views)
+            views = []
+            if source_fd is None:
+                source_fd = os.open(source, os.O_RDONLY)
+                stack.callback(os.close, source_fd)
+            _copy_range(source_fd, fd, piece.offset, piece.length)
+        _writev_all(fd, views)
+
+
+def _writev_all(fd: int, views: list[memoryview]) -> None:
     while views:
         batch = views[:_IOV_MAX]
         written = os.writev(fd, batch)
@@ -195,6 +228,23 @@ def _write_all(fd: int, pieces: list[fastpath.Piece]) -> None:
         views = views[done:]
         if written:
             views[0] = views[0][written:]
+
+
+def _copy_range(source_fd: int, fd: int, offset: int, length: int) -> None:
+    copy = getattr(os, "copy_file_range", None)
+    while length > 0:
+        copied = 0
+        if copy is not None:
+            with contextlib.suppress(OSError):  # e.g. across file systems on older kernels
+                copied = copy(source_fd, fd, length, offset)
+        if copied <= 0:
+            data = os.pread(source_fd, min(length, 1 << 20), offset)
+            if not data:
+                raise OSError(f"the input shrank while it was copied (at byte {offset})")
+            _writev_all(fd, [memoryview(data)])
+            copied = len(data)
+        offset += copied
+        length -= copied
 
 
 def _has_required_meta(ds: Dataset) -> bool:
@@ -289,12 +339,18 @@ def process_file(
     the output bytes are the same either way.
     """
     fast = fast and not dry_run and not script.plan.edits_pixels  # pixel edits re-encode the file
+    # Pixel data the script never reads stay in the file until the output is written.
+    defer = fast and not script.plan.reads_pixel_data and (run is None or run.echo is None)
     try:
-        ds, source = _read(item.path, fast=fast)
+        ds, source = _read(item.path, fast=fast, defer_pixels=defer)
     except DicomReadError as e:
         status = FileStatus.SKIPPED if e.not_dicom else FileStatus.FAILED
         return FileResult(item.path, status, message=e.reason)
     outcome: Outcome = script.apply(ds, variables, in_place=not dry_run, run=run)
+    if outcome.status is Status.ERROR and source is not None and source.deferred:
+        # Not expected (the plan says the pixel data are not read), but never guessed at: the
+        # general path runs the file again.
+        return process_file(script, item, output_dir, variables=variables, run=run, fast=False)
     common = {
         "message": outcome.message,
         "tag_path": outcome.tag_path,

@@ -43,7 +43,7 @@ SCRIPTS = {
     "touch-little": 'version "6.6"\n(0010,0010) := "Anon"\n-(0010,0030)\n(0008,0050) ?= "A1"\n',
     "wildcards": (
         'version "6.6"\n*/(0008,0018) ?= "1.2.3"\n-+/(0010,0020)\n-*/(0018,XXXX)\n'
-        "hashUIDList[*/(0020,000D), */(0008,1155)]\n*/(0010,0040) ?= \"O\"\n"
+        'hashUIDList[*/(0020,000D), */(0008,1155)]\n*/(0010,0040) ?= "O"\n'
     ),
     "blank-and-private": (
         'version "6.6"\nblankValues[(0010,0010), (0010,0020), "O"]\n'
@@ -156,6 +156,33 @@ def test_pydicom_files_give_the_same_bytes(name: str, tmp_path: Path) -> None:
         assert fast_paths >= 0.6 * len(PYDICOM_FILES), "the fast path took too few files"
 
 
+@pytest.mark.parametrize("name", ["reference", "touch-little"])
+def test_pixel_data_left_in_the_file_give_the_same_bytes(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pixel data the script does not read stay in the file and are copied from it: make every
+    file's pixel data count as large, and read small heads so that headers cross them."""
+    monkeypatch.setattr(fastpath, "LARGE", 16)
+    monkeypatch.setattr(fastpath, "HEAD", 512)
+    script = compile(SCRIPTS[name], name, strict=False)
+    assert not script.plan.reads_pixel_data
+    deferred = 0
+    for path in PYDICOM_FILES:
+        item = InputFile(path, Path(path.name))
+        general, fast, a, b = run_both(script, item, tmp_path, VARIABLES, _fixed_run())
+        assert_same(general, fast, a, b, f"{name} on {path.name}")
+        source = fastpath.read(path, defer_pixels=True)
+        deferred += source is not None and source.deferred
+    assert deferred >= 25  # every file with native pixel data (encapsulated ones are read)
+
+
+def test_a_script_that_reads_pixel_data_reads_them() -> None:
+    for text in ("v := (7FE0,0010)", 'blankValues["x"]', 'hashUIDList["*"]', '*/(7FE0,XXXX) ?= ""'):
+        assert compile(f'version "6.6"\n{text}\n', strict=False).plan.reads_pixel_data, text
+    for text in ("-*/(7FE0,0010)", 'removeTags["*/(7FE0,0010)"]', '(0010,0010) := "x"'):
+        assert not compile(f'version "6.6"\n{text}\n', strict=False).plan.reads_pixel_data, text
+
+
 # ---------------------------------------------------------------------------------------------
 # the conformance corpus
 
@@ -185,7 +212,8 @@ def test_conformance_inputs_give_the_same_bytes(case: Any, keys: dict[str, Any],
                 path = tmp_path / f"input{index}.dcm"
                 write_dicom(ds, path)
                 encoded.append(path.read_bytes())
-    script = compile(case.script_text(keys.get("script")), str(case.script_path(keys.get("script"))), strict=False)
+    name = keys.get("script")
+    script = compile(case.script_text(name), str(case.script_path(name)), strict=False)
     run = runner._new_run(keys)
     options = {"allow_network": run.allow_network, "reject_enabled": run.reject_enabled, "xnat": run.xnat}
 
@@ -197,5 +225,6 @@ def test_conformance_inputs_give_the_same_bytes(case: Any, keys: dict[str, Any],
     for index, data in enumerate(encoded):
         path = tmp_path / f"in{index}.dcm"
         path.write_bytes(data)
-        general, fast, a, b = run_both(script, InputFile(path, Path(path.name)), tmp_path, keys.get("variables"), fresh)
+        item = InputFile(path, Path(path.name))
+        general, fast, a, b = run_both(script, item, tmp_path, keys.get("variables"), fresh)
         assert_same(general, fast, a, b, f"{case.id} input {index}")

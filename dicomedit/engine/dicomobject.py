@@ -65,7 +65,11 @@ class DicomObject:
 
     @property
     def charset(self) -> list[str]:
-        return self.charset_of(self.dataset)
+        found = self.cache.get("charset")
+        if found is None:
+            found = self.cache["charset"] = self.charset_of(self.dataset)
+        assert isinstance(found, list)
+        return found
 
     # -- containers ---------------------------------------------------------------------------
     def holder(self, container: Dataset, tag: int) -> Dataset:

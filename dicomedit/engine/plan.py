@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 
 from ..functions import registry
 from ..syntax import ast
-from .tagpath import CompiledPath, TagPattern
+from .errors import EvaluationError
+from .tagpath import CompiledPath, TagPattern, parse_direct
 
 SPECIFIC_CHARACTER_SET = 0x00080005
 
@@ -61,6 +62,7 @@ class Plan:
 
     programs: dict[int, tuple[Step, ...]]  # id of a statement tuple → its steps
     edits_pixels: bool
+    reads_pixel_data: bool = True  # whether some statement may need the bytes of (7FE0,0010)
 
     def program(self, statements: tuple[ast.Statement, ...]) -> tuple[Step, ...]:
         found = self.programs.get(id(statements))
@@ -87,7 +89,7 @@ def make_plan(script: ast.Script, paths: dict[int, CompiledPath]) -> Plan:
         for expr in ast.own_expressions(st)
         for sub in ast.iter_exprs(expr)
     )
-    return Plan(programs, edits_pixels)
+    return Plan(programs, edits_pixels, _reads_pixel_data(script, paths))
 
 
 def _steps(statements: tuple[ast.Statement, ...], paths: dict[int, CompiledPath]) -> tuple[Step, ...]:
@@ -211,3 +213,78 @@ def shared_state_problem(script: ast.Script) -> str | None:
                 "on the process that met it first. Use one prefix, or run with --jobs 1"
             )
     return None
+
+
+PIXEL_DATA = 0x7FE00010
+# Built-ins whose tag-path arguments are only located or deleted, never read.
+_PATHS_NOT_READ = frozenset({"removeTags", "isPresent", "delete"})
+_PATH_KINDS = frozenset(
+    {
+        registry.ArgKind.TAGPATHS,
+        registry.ArgKind.PATH_STRING,
+        registry.ArgKind.KNOWN_VALUES,
+        registry.ArgKind.DIRECT_PATH,
+    }
+)
+
+
+def _reads_pixel_data(script: ast.Script, paths: dict[int, CompiledPath]) -> bool:
+    """Whether running ``script`` may need the bytes of the pixel data, so that they must be read
+    with the rest of the file.  Deleting an element needs no bytes; reading it, assigning to it
+    (the old value is compared with the new) or hashing it does; so does blankValues (it compares
+    every element), and so does a tag path computed at run time."""
+    for st in ast.iter_statements(script.statements):
+        reading: list[ast.Expr] = list(ast.own_expressions(st))
+        if isinstance(st, ast.Assign | ast.AssignIfExists):
+            reading.append(st.target)
+        if any(_reads_pixels(expr, paths) for expr in reading):
+            return True
+    return False
+
+
+def _reads_pixels(expr: ast.Expr, paths: dict[int, CompiledPath]) -> bool:
+    if isinstance(expr, ast.TagPath):
+        return _may_name_pixels(paths.get(id(expr)))
+    if isinstance(expr, ast.ListLiteral):
+        return any(_reads_pixels(item, paths) for item in expr.items)
+    if not isinstance(expr, ast.Call):
+        return False
+    if expr.name == "blankValues":
+        return True
+    spec = registry.spec(expr.name)
+    for index, arg in enumerate(expr.args):
+        if isinstance(arg, ast.Call) and _reads_pixels(arg, paths):
+            return True
+        if spec is None or spec.arg_kind(index) not in _PATH_KINDS:
+            if isinstance(arg, ast.TagPath | ast.ListLiteral) and _reads_pixels(arg, paths):
+                return True
+            continue
+        if expr.name not in _PATHS_NOT_READ and _names_pixels(arg, paths):
+            return True
+    return False
+
+
+def _names_pixels(arg: ast.Expr, paths: dict[int, CompiledPath]) -> bool:
+    """Whether an argument standing for tag paths may name the pixel data."""
+    if isinstance(arg, ast.TagPath):
+        return _may_name_pixels(paths.get(id(arg)))
+    if isinstance(arg, ast.ListLiteral):
+        return any(_names_pixels(item, paths) for item in arg.items)
+    if isinstance(arg, ast.String):
+        from .script import parse_path_string  # script builds plans: imported when first needed
+
+        text = arg.value
+        if _may_name_pixels(parse_path_string(text)):
+            return True
+        try:
+            return parse_direct(text).steps[-1].tag == PIXEL_DATA
+        except EvaluationError:
+            return False
+    return not isinstance(arg, ast.Number)  # a variable or a call: known only at run time
+
+
+def _may_name_pixels(path: CompiledPath | None) -> bool:
+    if path is None:
+        return False  # not a tag path: the function ignores it or fails
+    tag = path.last_tag
+    return tag is None or tag.matches(PIXEL_DATA)
