@@ -1,0 +1,306 @@
+"""Throughput of ``dicomedit apply`` with the reference script, against pydicom, cp and peers.
+
+    python benchmarks/bench_apply.py [--ct 2000] [--ct512 500] [--repeat 3] [--workdir DIR]
+
+One run generates two corpora from pydicom's ``CT_small.dcm`` (``benchmarks/corpus.py``), reads
+them once so they sit in the page cache, then times on each, ``--repeat`` times (medians):
+
+* ``dicomedit apply scripts/anon_script.das`` in one process, and with ``--jobs 2``;
+* the pydicom baseline (``benchmarks/baseline_pydicom.py``): read, delete the same tags, hash
+  the same UIDs, write;
+* ``cp -r`` (the floor);
+* the peer tools deid, dicognito and dicom-anonymizer with their default profiles, installed on
+  demand into their own virtual environment (``--no-peers`` skips them); a tool that cannot be
+  installed or run is reported as such.
+
+It prints files/s, MB/s, peak RSS and CPU time per tool, with ratios to the baseline and to
+``cp``, the load average around each measurement, then the peak RSS of dicomedit over corpora of
+growing size (``--rss-sizes``, extrapolated to 100,000 files) and the time of ``check`` and
+``compile`` on a 5,000-statement script.  ``--json FILE`` also writes the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import corpus  # benchmarks/ is on sys.path when run as a script
+
+HERE = Path(__file__).resolve().parent
+BASELINE = HERE / "baseline_pydicom.py"
+REPO = HERE.parent
+SCRIPT = REPO / "scripts" / "anon_script.das"
+VARIABLES = ["--var", "project=BENCH", "--var", "subject=SUBJ01", "--var", "session=SESS01"]
+PEERS = {"deid": "deid", "dicognito": "dicognito", "dicom-anonymizer": "dicom-anonymizer"}
+
+
+Timing = tuple[float, float, float]
+
+
+@dataclass
+class Measure:
+    tool: str
+    corpus: str
+    files: int
+    megabytes: float
+    runs: list[float] = field(default_factory=list)  # wall seconds
+    cpu: list[float] = field(default_factory=list)  # user + system seconds of the tool's processes
+    rss_mb: list[float] = field(default_factory=list)  # peak resident set of the main process
+    load: list[float] = field(default_factory=list)  # 1-minute load average before each run
+    error: str | None = None
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(self.runs)
+
+    @property
+    def files_per_second(self) -> float:
+        return self.files / self.seconds
+
+    @property
+    def mb_per_second(self) -> float:
+        return self.megabytes / self.seconds
+
+
+def run_measured(command: list[str], output: Path, *, make_output: bool = False) -> Timing:
+    """Run ``command`` once: (wall seconds, CPU seconds of it and its children, peak RSS in MB)."""
+    shutil.rmtree(output, ignore_errors=True)
+    if make_output:
+        output.mkdir(parents=True)
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    stderr = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
+    if process.stderr:
+        process.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{command[0]} exited with {os.waitstatus_to_exitcode(status)}: {stderr[-400:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def measure(tool: str, name: str, files: list[Path], command: list[str], output: Path, repeat: int,
+            *, make_output: bool = False, expect: int | None = None) -> Measure:  # fmt: skip
+    size = sum(p.stat().st_size for p in files) / 1e6
+    found = Measure(tool, name, len(files), size)
+    for _ in range(repeat):
+        found.load.append(os.getloadavg()[0])
+        try:
+            wall, cpu, rss = run_measured(command, output, make_output=make_output)
+        except (OSError, RuntimeError) as e:
+            found.error = str(e).splitlines()[0][:200]
+            return found
+        written = sum(1 for p in output.rglob("*") if p.is_file())
+        if written < (expect if expect is not None else len(files)):
+            found.error = f"wrote {written} of {len(files)} files"
+            return found
+        found.runs.append(wall)
+        found.cpu.append(cpu)  # with the tool's own worker processes
+        found.rss_mb.append(rss)
+    return found
+
+
+def warm(files: list[Path]) -> None:
+    """Read every file once: the corpus is then in the page cache for every tool."""
+    for path in files:
+        path.read_bytes()
+
+
+def peers_environment(workdir: Path) -> tuple[Path | None, dict[str, str]]:
+    """A virtual environment with the peer tools; (its bin directory, tool → version or error)."""
+    venv = workdir / "peers-venv"
+    bin_dir = venv / "bin"
+    if not (bin_dir / "python").exists():
+        made = subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True)
+        if made.returncode != 0:
+            return None, dict.fromkeys(PEERS, f"no virtual environment: {made.stderr.strip()[-200:]}")
+    versions: dict[str, str] = {}
+    pip = [str(bin_dir / "python"), "-m", "pip"]
+    for tool, package in PEERS.items():
+        installed = subprocess.run([*pip, "install", "--quiet", package], capture_output=True, text=True)
+        if installed.returncode != 0:
+            versions[tool] = f"cannot be installed: {installed.stderr.strip().splitlines()[-1][:200]}"
+            continue
+        shown = subprocess.run([*pip, "show", package], capture_output=True, text=True).stdout.splitlines()
+        found = [line.split(":", 1)[1].strip() for line in shown if line.startswith("Version")]
+        versions[tool] = found[0] if found else "?"
+    return bin_dir, versions
+
+
+def peer_command(tool: str, bin_dir: Path, source: Path, output: Path) -> tuple[list[str], bool]:
+    """(command, whether the output directory must exist first) for a peer's default profile."""
+    if tool == "deid":
+        action = ["identifiers", "--action", "all", "--input", str(source)]
+        return [str(bin_dir / "deid"), "--quiet", "--outfolder", str(output), *action], True
+    if tool == "dicognito":
+        # the console script of some releases fails at start-up; the module entry point works
+        return [str(bin_dir / "python"), "-m", "dicognito", "--quiet", "-o", str(output), str(source)], False
+    return [str(bin_dir / "dicom-anonymizer"), str(source), str(output)], True
+
+
+def rss_growth(workdir: Path, template: list[Path], sizes: list[int]) -> list[tuple[int, float]]:
+    """Peak RSS of ``dicomedit apply --jobs 1`` over corpora of ``sizes`` files (hard links)."""
+    out = []
+    for size in sizes:
+        directory = workdir / f"rss-{size}"
+        if not directory.exists():
+            directory.mkdir()
+            for n in range(size):
+                os.link(template[n % len(template)], directory / f"f{n:07d}.dcm")
+        command = dicomedit_command(directory, workdir / "rss-out", jobs=1)
+        _, _, rss = run_measured(command, workdir / "rss-out")
+        out.append((size, rss))
+        shutil.rmtree(workdir / "rss-out", ignore_errors=True)
+    return out
+
+
+def dicomedit_command(source: Path, output: Path, *, jobs: int) -> list[str]:
+    return [sys.executable, "-m", "dicomedit", "apply", str(SCRIPT), str(source), "-o", str(output),
+            "--jobs", str(jobs), *VARIABLES]  # fmt: skip
+
+
+def compile_times(statements: int, repeat: int) -> dict[str, float]:
+    sys.path.insert(0, str(HERE))
+    import bench_check
+
+    import dicomedit
+
+    text = bench_check.make_script(statements)
+    dicomedit.check('version "6.6"\n')  # the parser is built once per process
+    times: dict[str, list[float]] = {"check": [], "check + compile": []}
+    for _ in range(repeat):
+        start = time.perf_counter()
+        dicomedit.check(text, "bench.das")
+        times["check"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        dicomedit.compile(text, "bench.das")
+        times["check + compile"].append(time.perf_counter() - start)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def _figures(m: Measure) -> dict[str, object]:
+    rates = {"files_per_second": m.files_per_second, "mb_per_second": m.mb_per_second} if m.runs else {}
+    return asdict(m) | rates
+
+
+def table(measures: list[Measure]) -> str:
+    lines = [
+        f"{'corpus':<8} {'tool':<22} {'files/s':>9} {'MB/s':>8} {'peak RSS':>9} {'CPU s':>7} "
+        f"{'x pydicom':>9} {'% of cp':>8}  load"
+    ]
+    by_corpus: dict[str, dict[str, Measure]] = {}
+    for m in measures:
+        by_corpus.setdefault(m.corpus, {})[m.tool] = m
+    for name, tools in by_corpus.items():
+        base = tools.get("pydicom baseline")
+        floor = tools.get("cp")
+        for m in tools.values():
+            if m.error is not None or not m.runs:
+                lines.append(f"{name:<8} {m.tool:<22} not measured: {m.error}")
+                continue
+            versus = (m.files_per_second / base.files_per_second) if base and base.runs else float("nan")
+            of_cp = (100 * m.mb_per_second / floor.mb_per_second) if floor and floor.runs else float("nan")
+            lines.append(
+                f"{name:<8} {m.tool:<22} {m.files_per_second:9.1f} {m.mb_per_second:8.1f} "
+                f"{statistics.median(m.rss_mb):7.0f}MB {statistics.median(m.cpu):7.2f} "
+                f"{versus:8.2f}x {of_cp:7.1f}%  {min(m.load):.2f}-{max(m.load):.2f}"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
+    parser.add_argument("--ct", type=int, default=2000, help="files in the CT_small corpus")
+    parser.add_argument("--ct512", type=int, default=500, help="files in the 512x512 corpus")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workdir", type=Path, help="corpora and outputs (default: a temporary dir)")
+    parser.add_argument("--no-peers", action="store_true", help="skip deid, dicognito and dicom-anonymizer")
+    parser.add_argument("--rss-sizes", default="500,2000,8000", help="corpus sizes for the RSS growth check")
+    parser.add_argument("--statements", type=int, default=5000, help="size of the script for check/compile")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="dicomedit-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(f"work directory: {workdir}; {os.cpu_count()} cores; load {os.getloadavg()}", flush=True)
+    corpora = {}
+    for kind, count in (("ct", args.ct), ("ct512", args.ct512)):
+        directory = workdir / f"corpus-{kind}-{count}"
+        files = sorted(directory.glob("*.dcm")) if directory.exists() else []
+        if len(files) != count:
+            shutil.rmtree(directory, ignore_errors=True)
+            files = corpus.make(kind, count, directory)
+        corpora[kind] = (directory, files)
+        size = sum(p.stat().st_size for p in files) / 1e6
+        print(f"corpus {kind}: {count} files, {size:.0f} MB", flush=True)
+
+    bin_dir, versions = (None, {}) if args.no_peers else peers_environment(workdir)
+    for tool, version in versions.items():
+        print(f"peer {tool}: {version}", flush=True)
+
+    measures: list[Measure] = []
+    out = workdir / "out"
+    for name, (directory, files) in corpora.items():
+        warm(files)
+        baseline = [sys.executable, str(BASELINE), str(SCRIPT), str(directory), str(out)]
+        runs: list[tuple[str, list[str], bool]] = [
+            ("cp", ["cp", "-r", str(directory), str(out)], False),
+            ("pydicom baseline", baseline, False),
+            ("dicomedit", dicomedit_command(directory, out, jobs=1), False),
+            ("dicomedit --jobs 2", dicomedit_command(directory, out, jobs=2), False),
+        ]
+        if bin_dir is not None:
+            for tool, version in versions.items():
+                if version[:1].isdigit():
+                    command, make_output = peer_command(tool, bin_dir, directory, out)
+                    runs.append((f"{tool} {version}", command, make_output))
+                else:
+                    measures.append(Measure(tool, name, len(files), 0, error=version))
+        for tool, command, make_output in runs:
+            print(f"  {name}: {tool}...", flush=True)
+            measures.append(measure(tool, name, files, command, out, args.repeat, make_output=make_output))
+    print()
+    print(table(measures))
+
+    sizes = [int(s) for s in args.rss_sizes.split(",") if s]
+    growth = rss_growth(workdir, corpora["ct"][1], sizes) if sizes else []
+    if growth:
+        print("\npeak RSS of dicomedit apply --jobs 1 by corpus size:")
+        for size, rss in growth:
+            print(f"  {size:>7} files: {rss:6.1f} MB")
+        if len(growth) > 1:
+            (n0, r0), (n1, r1) = growth[0], growth[-1]
+            slope = (r1 - r0) / (n1 - n0)
+            at_100k = r1 + slope * (100_000 - n1)
+            print(f"  growth {slope * 1000:.2f} MB per 1,000 files; 100,000 files: ~{at_100k:.0f} MB")
+
+    timings = compile_times(args.statements, 5)
+    shown = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in timings.items())
+    print(f"\n{args.statements}-statement script: {shown}")
+    print(f"load average at the end: {os.getloadavg()}")
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "measures": [_figures(m) for m in measures],
+                    "rss_growth": growth,
+                    "compile": timings,
+                    "peers": versions,
+                },
+                indent=1,
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()
