@@ -21,12 +21,14 @@ from dicomedit.io import read_dicom
 from dicomedit.profile import Option
 from dicomedit.profile.known import KnownValues, find_in_bytes
 from dicomedit.profile.scan import FindingKind, load_known, scan_dataset, scan_file, scan_paths
+from dicomedit.profile.walk import UndecodableValue
 from tests.conftest import FIXTURES
 
 SCAN = FIXTURES / "scan"
 ORIGINAL = SCAN / "original.dcm"
 LEAKY = SCAN / "leaky" / "output.dcm"
 ODD = SCAN / "odd" / "output.dcm"  # values pydicom warns about, quoting them
+UNDECODABLE = SCAN / "undecodable"  # wrong_length.dcm: a name in a US value; bad_deflate.dcm
 ODD_VALUES = ("1.2.826.0.1.3680043.9.7777.01", "1.2.826.0.1.3680043.9.7777.02", "'1A'", "Quirke")
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "scripts" / "anon_script.das"
@@ -160,6 +162,35 @@ def test_values_pydicom_warns_about_are_never_shown() -> None:
     assert "uid-not-replaced" in run.stdout
     for value in ODD_VALUES:
         assert value not in run.stdout and value not in run.stderr, value
+
+
+def test_files_pydicom_cannot_decode_are_unreadable_and_their_bytes_are_not_shown(tmp_path: Path) -> None:
+    wrong_length, bad_deflate = UNDECODABLE / "wrong_length.dcm", UNDECODABLE / "bad_deflate.dcm"
+    report = scan_file(wrong_length)
+    assert report.error is not None and not report.findings
+    assert "(0028,0010)" in report.error and "US" in report.error and "Quirke" not in report.error
+    assert scan_file(bad_deflate).error is not None
+    with pytest.raises(UndecodableValue, match=r"\(0028,0010\)") as raised:
+        scan_dataset(pydicom.dcmread(wrong_length))
+    assert "Quirke" not in str(raised.value)
+
+    runner = CliRunner()
+    result = runner.invoke(main, ["scan", "--show-values", str(UNDECODABLE)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "wrong_length.dcm: cannot be scanned:" in result.stdout
+    assert "bad_deflate.dcm: cannot be scanned:" in result.stdout
+    assert "2 unreadable" in result.stdout
+    assert "Quirke" not in result.output
+
+    originals = tmp_path / "in"
+    shutil.copytree(UNDECODABLE, originals)
+    shutil.copy(ORIGINAL, originals / "original.dcm")
+    known = runner.invoke(main, ["scan", "--known", str(originals), str(LEAKY)])
+    assert known.exit_code == 1 and isinstance(known.exception, SystemExit)
+    assert "2 originals given with --known could not be read" in known.stdout
+    notes = [line for line in known.stderr.splitlines() if line.startswith("note: --known")]
+    assert len(notes) == 2 and "(0028,0010)" in " ".join(notes)
+    assert "Quirke" not in known.output
 
 
 def test_options_and_library_api() -> None:

@@ -36,6 +36,7 @@ from .table import (
     load_profile,
     tag_int,
 )
+from .walk import UndecodableValue
 
 __all__ = [
     "EDITION",
@@ -57,6 +58,7 @@ __all__ = [
     "ScanFinding",
     "ScanReport",
     "Status",
+    "UndecodableValue",
     "UnreadableFile",
     "action_codes",
     "find_in_bytes",

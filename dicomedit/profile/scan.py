@@ -20,7 +20,7 @@ import enum
 import os
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pydicom.dataset import Dataset
@@ -28,7 +28,7 @@ from pydicom.dataset import Dataset
 from ..io import DicomReadError, find_inputs, read_dicom
 from .known import KnownIndex, KnownValues, UnreadableFile
 from .table import PRIVATE_ATTRIBUTES, Option, Profile, format_tag, load_profile
-from .walk import Visit, has_value, texts, walk
+from .walk import UndecodableValue, Visit, has_value, texts, walk
 
 BURNED_IN_ANNOTATION = 0x00280301
 PATIENT_IDENTITY_REMOVED = 0x00120062
@@ -116,7 +116,10 @@ def scan_dataset(
     path: str | None = None,
     profile: Profile | None = None,
 ) -> ScanReport:
-    """Scan one dataset; nothing is printed or raised for what the dataset holds.
+    """Scan one dataset; nothing is printed for what the dataset holds.
+
+    A value pydicom cannot decode raises ``UndecodableValue`` (its message quotes no value):
+    the dataset cannot be judged.
 
     ``replacements`` are values a script writes on purpose, such as the XNAT project, subject and
     session labels: an attribute holding only such a value is not reported as a residual value
@@ -145,21 +148,39 @@ def scan_file(
     uid_roots: Sequence[str] = DEFAULT_UID_ROOTS,
     replacements: Iterable[str] = (),
 ) -> ScanReport:
-    """Read and scan one file; an unreadable file gives a report with ``error`` set."""
+    """Read and scan one file; an unreadable file (or value) gives a report with ``error`` set."""
     name = os.fspath(path)
     try:
-        ds = read_dicom(path)
+        ds = _read(path)
+        return scan_dataset(
+            ds,
+            options=options,
+            known=known,
+            show_values=show_values,
+            uid_roots=uid_roots,
+            replacements=replacements,
+            path=name,
+        )
     except DicomReadError as e:
         return ScanReport(name, error=e.reason)
-    return scan_dataset(
-        ds,
-        options=options,
-        known=known,
-        show_values=show_values,
-        uid_roots=uid_roots,
-        replacements=replacements,
-        path=name,
-    )
+    except UndecodableValue as e:
+        return ScanReport(name, error=str(e))
+
+
+def _read(path: str | os.PathLike[str]) -> Dataset:
+    """``read_dicom``; a failure it does not foresee (e.g. deflated data that cannot be inflated)
+    is a ``DicomReadError`` too, named by its kind only: pydicom's messages may quote values."""
+    try:
+        return read_dicom(path)
+    except DicomReadError:
+        raise
+    except Exception as e:
+        kind = (
+            type(e).__name__
+            if type(e).__module__ == "builtins"
+            else f"{type(e).__module__}.{type(e).__name__}"
+        )
+        raise DicomReadError(path, f"cannot parse the DICOM data ({kind})") from None
 
 
 class KnownFilesError(ValueError):
@@ -182,12 +203,14 @@ def load_known(paths: Iterable[str | os.PathLike[str]], *, options: Iterable[Opt
             raise KnownFilesError(f"{os.fspath(item)}: no such file or directory")
         for found in find_inputs([item]):
             try:
-                ds = read_dicom(found.path)
+                ds = _read(found.path)
+                originals.append(KnownIndex.add(ds, found.path, found.relative, chosen))
             except DicomReadError as e:
                 if not (e.not_dicom and found.path != Path(item)):
                     unreadable.append(UnreadableFile(e.path, e.reason))
-                continue  # stray non-DICOM files in a directory of originals are no originals
-            originals.append(KnownIndex.add(ds, found.path, found.relative, chosen))
+                # else: a stray non-DICOM file in a directory of originals is no original
+            except UndecodableValue as e:
+                unreadable.append(UnreadableFile(os.fspath(found.path), str(e)))
     if not originals:
         where = ", ".join(os.fspath(p) for p in paths)
         if unreadable:
@@ -218,7 +241,7 @@ def scan_paths(
     for position, (found, explicit) in enumerate(inputs):
         name = os.fspath(found.path)
         try:
-            ds = read_dicom(found.path)
+            ds = _read(found.path)
         except DicomReadError as e:
             skipped = e.not_dicom and not explicit
             yield ScanReport(name, error=None if skipped else e.reason, skipped=skipped)
@@ -227,16 +250,20 @@ def scan_paths(
         how = None
         if known is not None:
             originals, how = known.match(ds, found.relative, position, total)
-        report = scan_dataset(
-            ds,
-            options=chosen,
-            known=originals,
-            show_values=show_values,
-            uid_roots=uid_roots,
-            replacements=labels,
-            path=name,
-        )
-        yield ScanReport(name, report.findings, unverified=report.unverified, compared_with=how)
+        try:
+            report = scan_dataset(
+                ds,
+                options=chosen,
+                known=originals,
+                show_values=show_values,
+                uid_roots=uid_roots,
+                replacements=labels,
+                path=name,
+            )
+        except UndecodableValue as e:
+            yield ScanReport(name, error=str(e))
+            continue
+        yield replace(report, compared_with=how)
 
 
 @dataclass(slots=True)

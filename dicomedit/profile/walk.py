@@ -14,7 +14,10 @@ from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
+from pydicom.tag import BaseTag
 from pydicom.valuerep import PersonName
+
+from ..errors import DicomEditError
 
 PIXEL_DATA_GROUP = 0x7FE0
 _MAX_BINARY = 1 << 20  # binary values searched as text up to 1 MiB (pixel data never)
@@ -46,12 +49,34 @@ def _step(tag: int, creator: str | None) -> str:
     return f"({group:04X},{{{creator}}}{element & 0xFF:02X})"
 
 
-def _creators(ds: Dataset) -> dict[tuple[int, int], str]:
+class UndecodableValue(DicomEditError, ValueError):
+    """A value pydicom cannot decode (e.g. a binary value of the wrong length).
+
+    The message names the element and its VR, never the value: pydicom's own message quotes the
+    bytes, which may identify a patient.
+    """
+
+    def __init__(self, path: str, vr: str | None, cause: BaseException) -> None:
+        as_vr = f" as {vr}" if vr else ""
+        super().__init__(f"{path}: the value cannot be decoded{as_vr} ({type(cause).__name__})")
+        self.path = path
+        self.vr = vr
+
+
+def _element(ds: Dataset, tag: BaseTag, prefix: str, creator: str | None = None) -> DataElement:
+    """``ds[tag]``, decoded now (pydicom decodes a value the first time it is asked for)."""
+    try:
+        return ds[tag]
+    except Exception as e:
+        vr = getattr(ds.get_item(tag), "VR", None)
+        raise UndecodableValue(prefix + _step(int(tag), creator), vr and str(vr), e) from None
+
+
+def _creators(ds: Dataset, prefix: str) -> dict[tuple[int, int], str]:
     out: dict[tuple[int, int], str] = {}
-    for elem in ds:
-        tag = int(elem.tag)
+    for tag in sorted(ds.keys()):
         if (tag >> 16) % 2 == 1 and 0x0010 <= (tag & 0xFFFF) <= 0x00FF:
-            value = elem.value
+            value = _element(ds, tag, prefix).value
             if isinstance(value, bytes):
                 value = value.decode("latin-1")
             out[(tag >> 16, tag & 0xFF)] = str(value or "").strip()
@@ -59,23 +84,28 @@ def _creators(ds: Dataset) -> dict[tuple[int, int], str]:
 
 
 def walk(ds: Dataset, *, include_meta: bool = True) -> Iterator[Visit]:
-    """Every element depth first: group 0002 first (when present), then the dataset."""
+    """Every element depth first: group 0002 first (when present), then the dataset.
+
+    A value pydicom cannot decode raises ``UndecodableValue`` when the walk reaches it.
+    """
     meta = getattr(ds, "file_meta", None)
     if include_meta and meta is not None:
-        for elem in meta:
-            yield Visit(_step(int(elem.tag), None), int(elem.tag), elem, 0, None, False)
+        for tag in sorted(meta.keys()):
+            elem = _element(meta, tag, "")
+            yield Visit(_step(int(tag), None), int(tag), elem, 0, None, False)
     yield from _walk(ds, "", 0, False)
 
 
 def _walk(ds: Dataset, prefix: str, depth: int, in_private: bool) -> Iterator[Visit]:
-    creators = _creators(ds)
-    for elem in ds:
-        tag = int(elem.tag)
+    creators = _creators(ds, prefix)
+    for key in sorted(ds.keys()):
+        tag = int(key)
         group = tag >> 16
         creator = None
         private = group % 2 == 1
         if private and (tag & 0xFFFF) > 0x00FF:
             creator = creators.get((group, (tag & 0xFFFF) >> 8), NULL_CREATOR)
+        elem = _element(ds, key, prefix, creator)
         path = prefix + _step(tag, creator)
         inside = in_private or private
         yield Visit(path, tag, elem, depth, creator, inside)
