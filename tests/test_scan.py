@@ -28,7 +28,7 @@ SCAN = FIXTURES / "scan"
 ORIGINAL = SCAN / "original.dcm"
 LEAKY = SCAN / "leaky" / "output.dcm"
 ODD = SCAN / "odd" / "output.dcm"  # values pydicom warns about, quoting them
-UNDECODABLE = SCAN / "undecodable"  # wrong_length.dcm: a name in a US value; bad_deflate.dcm
+UNDECODABLE = SCAN / "undecodable"  # a name in a US value; bad deflated data; a VR that is none
 ODD_VALUES = ("1.2.826.0.1.3680043.9.7777.01", "1.2.826.0.1.3680043.9.7777.02", "'1A'", "Quirke")
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "scripts" / "anon_script.das"
@@ -170,6 +170,9 @@ def test_files_pydicom_cannot_decode_are_unreadable_and_their_bytes_are_not_show
     assert report.error is not None and not report.findings
     assert "(0028,0010)" in report.error and "US" in report.error and "Quirke" not in report.error
     assert scan_file(bad_deflate).error is not None
+    unknown_vr = scan_file(UNDECODABLE / "unknown_vr.dcm").error
+    assert unknown_vr is not None and unknown_vr.startswith("(0010,0010): the element's VR is not one")
+    assert "\xcf" not in unknown_vr
     with pytest.raises(UndecodableValue, match=r"\(0028,0010\)") as raised:
         scan_dataset(pydicom.dcmread(wrong_length))
     assert "Quirke" not in str(raised.value)
@@ -179,7 +182,7 @@ def test_files_pydicom_cannot_decode_are_unreadable_and_their_bytes_are_not_show
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert "wrong_length.dcm: cannot be scanned:" in result.stdout
     assert "bad_deflate.dcm: cannot be scanned:" in result.stdout
-    assert "2 unreadable" in result.stdout
+    assert "3 unreadable" in result.stdout
     assert "Quirke" not in result.output
 
     originals = tmp_path / "in"
@@ -187,9 +190,9 @@ def test_files_pydicom_cannot_decode_are_unreadable_and_their_bytes_are_not_show
     shutil.copy(ORIGINAL, originals / "original.dcm")
     known = runner.invoke(main, ["scan", "--known", str(originals), str(LEAKY)])
     assert known.exit_code == 1 and isinstance(known.exception, SystemExit)
-    assert "2 originals given with --known could not be read" in known.stdout
+    assert "3 originals given with --known could not be read" in known.stdout
     notes = [line for line in known.stderr.splitlines() if line.startswith("note: --known")]
-    assert len(notes) == 2 and "(0028,0010)" in " ".join(notes)
+    assert len(notes) == 3 and "(0028,0010)" in " ".join(notes)
     assert "Quirke" not in known.output
 
 

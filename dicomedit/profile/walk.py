@@ -15,13 +15,14 @@ from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
 from pydicom.tag import BaseTag
-from pydicom.valuerep import PersonName
+from pydicom.valuerep import VR, PersonName
 
 from ..errors import DicomEditError
 
 PIXEL_DATA_GROUP = 0x7FE0
 _MAX_BINARY = 1 << 20  # binary values searched as text up to 1 MiB (pixel data never)
 NULL_CREATOR = "NULL"
+_VRS = frozenset(VR.__members__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +58,13 @@ class UndecodableValue(DicomEditError, ValueError):
     """
 
     def __init__(self, path: str, vr: str | None, cause: BaseException) -> None:
-        as_vr = f" as {vr}" if vr else ""
-        super().__init__(f"{path}: the value cannot be decoded{as_vr} ({type(cause).__name__})")
+        if vr is None or vr in _VRS:
+            as_vr = f" as {vr}" if vr else ""
+            why = f"the value cannot be decoded{as_vr}"
+        else:  # the two bytes read as the VR are no VR: they may be anything, not shown either
+            vr = None
+            why = "the element's VR is not one of DICOM's; its value cannot be decoded"
+        super().__init__(f"{path}: {why} ({type(cause).__name__})")
         self.path = path
         self.vr = vr
 
