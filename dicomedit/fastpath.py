@@ -502,7 +502,8 @@ def _copy_meta(meta: FileMetaDataset) -> FileMetaDataset:
 
 def _file_meta_bytes(file_meta: FileMetaDataset, enforce_standard: bool) -> bytes:
     """``write_file_meta_info``: group 0002 in Explicit VR Little Endian, its group length set."""
-    validate_file_meta(file_meta, enforce_standard)
+    if not enforce_standard:  # with it, dcmwrite has just validated (and completed) the group
+        validate_file_meta(file_meta, enforce_standard)
     if enforce_standard and "FileMetaInformationGroupLength" not in file_meta:
         file_meta.FileMetaInformationGroupLength = 0
     parts: list[Piece | FileRange] = []

@@ -125,8 +125,13 @@ def _check_complete(path: str | os.PathLike[str], ds: Dataset, size: int | None 
         raise DicomReadError(path, "the file holds no DICOM elements")
     last: RawDataElement | None = None
     for tag in sorted(elements, key=int):
-        elem = element(ds, tag)  # as Dataset.elements(): an unread value is converted
-        if not isinstance(elem, RawDataElement) or elem.value is None or elem.length == UNDEFINED_LENGTH:
+        elem = elements[tag]
+        if type(elem) is not RawDataElement:
+            continue
+        if elem.value is None:
+            element(ds, tag)  # as Dataset.elements(): an unread value is converted
+            continue
+        if elem.length == UNDEFINED_LENGTH:
             continue
         if len(elem.value) < elem.length:
             raise DicomReadError(

@@ -156,10 +156,11 @@ def matching_leaves(obj: DicomObject, paths: Iterable[CompiledPath], *, creators
         return []
     roots = _union_roots(paths)
     found = []
+    single = paths[0] if len(paths) == 1 else None
     for node in walk(obj, roots=roots, needles=_union_needles(paths)):
-        if not node.is_leaf or (node.is_creator and not creators):
+        if node.sequence is not None or (node.is_creator and not creators):
             continue
-        if any(p.matches(node.path) for p in paths):
+        if single.matches(node.path) if single is not None else any(p.matches(node.path) for p in paths):
             found.append(node)
     return found
 

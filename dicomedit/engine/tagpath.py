@@ -183,9 +183,10 @@ class CompiledPath:
     @property
     def single_top_level_tag(self) -> int | None:
         """The tag when the path is one public literal tag without item (XNAT's fast path)."""
-        if self.steps is not None and len(self.steps) == 1:
-            step = self.steps[0]
-            if isinstance(step, PublicStep) and step.item is None:
+        steps = self.steps
+        if steps is not None and len(steps) == 1:
+            step = steps[0]
+            if type(step) is PublicStep and step.item is None:
                 return step.tag
         return None
 

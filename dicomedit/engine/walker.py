@@ -101,7 +101,8 @@ class _Index:
                     by_tag.setdefault(tag, []).append(position)
                 for creator in enclosing[1]:
                     by_creator.setdefault(creator, []).append(position)
-            by_tag.setdefault(int(node.tag), []).append(position)
+            if not node.ancestors or int(node.tag) not in enclosing[0]:
+                by_tag.setdefault(int(node.tag), []).append(position)
             if node.creator is not None:
                 by_creator.setdefault(node.creator, []).append(position)
                 if node.sequence is not None:
@@ -125,6 +126,10 @@ class _Index:
         """Positions of the nodes whose concrete path may hold a tag of one of ``needles``."""
         if not self.countable:
             return list(range(len(self.nodes)))
+        if len(needles) == 1:  # the common case: one literal tag, no creator spelling it
+            needle = next(iter(needles))
+            if needle.literal and needle.value not in self.windows:
+                return self.by_tag.get(needle.value, [])  # in walk order, each node once
         found: set[int] = set()
         for needle in needles:
             if needle.literal:
