@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from io import BytesIO
 from pathlib import Path
 
 import pydicom
@@ -14,6 +15,7 @@ from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
 
 from dicomedit.cli import main
 from dicomedit.testing.fake_xnat import ArchivedSession, FakeXNAT
+from dicomedit.testing.fake_xnat.seeding import DicomInput
 from dicomedit.xnat import ArchiveAPI, ArchiveIntegrityError, Credentials, UnsafeArchiveError, XNATClient
 from dicomedit.xnat.fetch import fetch_session
 
@@ -71,7 +73,7 @@ def raw(series: int, instance: int) -> pydicom.Dataset:
     )
 
 
-def seed(fake: FakeXNAT, label: str, files: list[pydicom.Dataset], **kw: object) -> ArchivedSession:
+def seed(fake: FakeXNAT, label: str, files: list[DicomInput], **kw: object) -> ArchivedSession:
     return fake.archive_session("P", "SUBJ01", label, files, **kw)  # type: ignore[arg-type]
 
 
@@ -360,10 +362,101 @@ def test_a_cut_stream_is_not_audited_as_complete(fake_xnat: FakeXNAT) -> None:
     result = run(
         fake_xnat, "audit", "--project", "P", "--session", "ACC0001", "--script", SITE, "--format", "json"
     )
-    doc = json.loads(result.output)
+    assert result.exit_code == 2
+    doc = json.loads(result.stdout)
+    assert doc["complete"] is False and doc["summary"]["sessions_not_audited"] == 1
     (session,) = doc["sessions"]
     assert session["files"] == 0 and "cut" in session["problem"]
     assert all(f["where"] == "session metadata" for f in session["findings"])
+
+
+def test_sessions_that_could_not_be_audited_are_not_a_finding_run(fake_xnat: FakeXNAT) -> None:
+    # Both sessions have findings in their XNAT metadata, but neither download arrives whole.
+    seed(fake_xnat, "ACC0001", [raw(1, 1)])
+    fake_xnat.archive_session("P", "SUBJ02", "ACC0002", [raw(1, 1)])
+    fake_xnat.knobs.cut_zip_after = 500
+    result = run(fake_xnat, "audit", "--project", "P", "--all", "--script", SITE)
+    assert result.exit_code == 2, result.output
+    out = result.stdout
+    assert "session ACC0001: NOT AUDITED: " in out and "session ACC0002: NOT AUDITED: " in out
+    assert "  session metadata: dcmPatientName: " in out  # the findings there are still shown
+    findings = out.count(" [A12")
+    assert findings >= 2
+    assert f"summary: 2 sessions, 0 files, {findings} findings; not audited: 2 sessions, 0 files" in out
+    assert "error: the audit is incomplete: 2 sessions could not be audited" in result.stderr
+    assert "there may be more" in result.stderr
+
+
+def _bundled(name: str) -> Path:
+    from pydicom.data import get_testdata_file
+
+    found = get_testdata_file(name)
+    assert isinstance(found, str)
+    return Path(found)
+
+
+def test_non_dicom_and_truncated_files_are_reported_as_such(fake_xnat: FakeXNAT) -> None:
+    truncated = ["MR_truncated.dcm", "rtplan_truncated.dcm"]
+    session = seed(fake_xnat, "ACC0001", [raw(1, 1), *(_bundled(name) for name in truncated)])
+    fake_xnat.add_resource(session, "1", "secondary", {"notes.txt": b"Report for Doe^Jane, MRN-998877\n"})
+    result = run(fake_xnat, "audit", "--project", "P", "--session", "ACC0001", "--script", SITE)
+    assert result.exit_code == 2, result.output  # findings, but not everything could be audited
+    out = result.stdout
+    assert "session ACC0001 (XNAT_E00001): 1 files, " in out and ", 3 files NOT AUDITED" in out
+    assert "1/secondary/notes.txt: NOT AUDITED: not a DICOM file" in out
+    for name in truncated:
+        (line,) = [line for line in out.splitlines() if name in line]  # nothing audited in it
+        assert "NOT AUDITED: the file is truncated" in line
+    assert "notes.txt: (" not in out  # no "PatientName absent ... the script did not run"
+    assert "PatientBirthDate: present, but" in out  # the complete raw file was audited
+    assert "not audited: 0 sessions, 3 files" in out
+    assert "error: the audit is incomplete: 3 files could not be audited" in result.stderr
+    assert "Doe^Jane" not in result.output and "MRN-998877" not in result.output
+    doc = json.loads(
+        run(
+            fake_xnat, "audit", "--project", "P", "--session", "ACC0001", "--script", SITE, "--format", "json"
+        ).stdout
+    )
+    (entry,) = doc["sessions"]
+    assert entry["complete"] is False and doc["summary"]["files_not_audited"] == 3
+    assert {u["where"] for u in entry["not_audited"]} >= {"1/secondary/notes.txt"}
+
+
+def test_a_value_that_cannot_be_decoded_makes_the_file_not_audited(fake_xnat: FakeXNAT) -> None:
+    ds = anonymized(1, 1)
+    ds.Rows = 1
+    buffer = BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    rows = b"\x28\x00\x10\x00US\x02\x00\x01\x00"
+    assert buffer.getvalue().count(rows) == 1
+    odd = buffer.getvalue().replace(rows, b"\x28\x00\x10\x00US\x03\x00\x01\x00\x00")  # 3 bytes of US
+    seed(fake_xnat, "ACC0001", [odd])
+    result = run(fake_xnat, "audit", "--project", "P", "--session", "ACC0001", "--script", SITE)
+    assert result.exit_code == 2, result.output
+    (line,) = [line for line in result.stdout.splitlines() if ": NOT AUDITED: " in line]
+    assert "(0028,0010)" in line and "cannot be decoded" in line
+    assert "\\x01\\x00\\x00" not in result.output  # pydicom's message quotes the bytes
+
+
+def test_pydicom_warnings_never_reach_the_terminal(fake_xnat: FakeXNAT) -> None:
+    import subprocess
+    import sys
+    import warnings
+
+    odd = anonymized(1, 1, PatientIdentityRemoved="YES", DeidentificationMethod="dicomedit site script v1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pydicom warns, quoting the value, each time it decodes it
+        odd.StudyInstanceUID = "1.2.826.0.1.3680043.MRN998877"  # not a valid UID, and the script hashes it
+        seed(fake_xnat, "ACC0001", [odd])
+    env = {"XNAT_URL": fake_xnat.url, "XNAT_USER": "admin", "XNAT_PASSWORD": "admin", "HOME": str(SCRIPTS)}
+    audit = [sys.executable, "-m", "dicomedit", "audit", "--project", "P", "--session", "ACC0001"]
+    deid = str(SCRIPTS / "deid.das")
+    for extra in (["--script", deid], ["--script", deid, "--label-is-identifier", "session=AccessionNumber"]):
+        done = subprocess.run([*audit, *extra], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "(0020,000D) StudyInstanceUID: is not a 2.25. UID" in done.stdout
+        assert "MRN998877" not in done.stdout + done.stderr
+        assert "Warning" not in done.stderr and "warn" not in done.stderr, done.stderr
 
 
 def test_audit_json_and_keep(fake_xnat: FakeXNAT, tmp_path: Path) -> None:

@@ -34,8 +34,9 @@ from ..xnat import (
     set_enabled,
 )
 from ..xnat.anonymize import AnonymizeAPI
+from ..xnat.audit import AuditReport, Finding, UnauditedFile
 from ..xnat.events import NiftiChange, NiftiStatus, nifti_disable, nifti_enable, nifti_remove, nifti_status
-from .common import ScriptInput, read_scripts
+from .common import ScriptInput, plural, read_scripts
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -539,8 +540,10 @@ def audit_command(
 ) -> None:
     """Download archived sessions and prove no patient data survived and the script ran.
 
-    Exits 0 when nothing is found, 1 on findings, 2 on usage or connection errors (or when a
-    session could not be audited).
+    Exits 0 when everything was audited and nothing was found, 1 when everything was audited
+    and something was found, 2 on usage or connection errors and whenever a session or a file
+    could not be audited (a cut download, a file that is not DICOM or is truncated), findings
+    or not: an incomplete audit never exits like a complete one.
     """
     from ..xnat.archive import ArchiveAPI
     from ..xnat.audit import (
@@ -592,45 +595,90 @@ def audit_command(
         _print_audit_json(report, show_values)
     else:
         _print_audit_text(report, show_values)
-    if report.findings:
-        sys.exit(1)
-    sys.exit(2 if report.incomplete else 0)
+    if not report.complete:
+        # Before findings: a run that could not look at everything must not pass for a finding run.
+        lost = [
+            plural(n, what)
+            for n, what in (
+                (len(report.unaudited_sessions), "session"),
+                (len(report.unaudited_files), "file"),
+            )
+            if n
+        ]
+        click.echo(
+            f"error: the audit is incomplete: {' and '.join(lost)} could not be audited (NOT AUDITED "
+            "above); "
+            + (
+                "the findings listed are real, but there may be more"
+                if report.findings
+                else "no findings in what could be audited proves nothing about the rest"
+            ),
+            err=True,
+        )
+        sys.exit(2)
+    sys.exit(1 if report.findings else 0)
 
 
-def _print_audit_text(report: Any, show_values: bool) -> None:
+def _print_audit_text(report: AuditReport, show_values: bool) -> None:
     click.echo(f"audit of project {report.project} against {report.script_origin}")
     for s in report.sessions:
         if s.problem:
             click.echo(f"session {s.label}: NOT AUDITED: {s.problem}")
-            continue
-        click.echo(f"session {s.label} ({s.session_id}): {s.files} files, {len(s.findings)} findings")
+        else:
+            skipped = f", {plural(len(s.unaudited), 'file')} NOT AUDITED" if s.unaudited else ""
+            click.echo(
+                f"session {s.label} ({s.session_id}): {s.files} files, {len(s.findings)} findings{skipped}"
+            )
+        for u in s.unaudited:
+            click.echo(f"  {u.render(show_values)}")
         for f in s.findings:
             click.echo(f"  {f.render(show_values)}")
     files = sum(s.files for s in report.sessions)
     click.echo(
-        f"summary: {len(report.sessions)} sessions, {files} files, {len(report.findings)} findings, "
-        f"{len(report.incomplete)} not audited"
+        f"summary: {len(report.sessions)} sessions, {files} files, {len(report.findings)} findings; "
+        f"not audited: {len(report.unaudited_sessions)} sessions, {len(report.unaudited_files)} files"
     )
 
 
-def _print_audit_json(report: Any, show_values: bool) -> None:
+def _print_audit_json(report: AuditReport, show_values: bool) -> None:
     import json
 
-    def finding(f: Any) -> dict[str, Any]:
-        out = {"where": f.where, "attribute": f.attribute, "code": f.code, "message": f.message}
+    def finding(f: Finding) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "where": f.where,
+            "attribute": f.attribute,
+            "code": f.code,
+            "message": f.message,
+        }
         if show_values:
             out["value"] = f.value
+        return out
+
+    def unaudited(u: UnauditedFile) -> dict[str, Any]:
+        out: dict[str, Any] = {"where": u.where, "reason": u.reason}
+        if show_values:
+            out["detail"] = u.detail
         return out
 
     doc = {
         "project": report.project,
         "script": report.script_origin,
+        "complete": report.complete,
+        "summary": {
+            "sessions": len(report.sessions),
+            "files": sum(s.files for s in report.sessions),
+            "findings": len(report.findings),
+            "sessions_not_audited": len(report.unaudited_sessions),
+            "files_not_audited": len(report.unaudited_files),
+        },
         "sessions": [
             {
                 "label": s.label,
                 "id": s.session_id,
                 "files": s.files,
+                "complete": s.complete,
                 "problem": s.problem or None,
+                "not_audited": [unaudited(u) for u in s.unaudited],
                 "findings": [finding(f) for f in s.findings],
             }
             for s in report.sessions

@@ -11,7 +11,9 @@ Two sources of findings per archived file:
   label is a finding.
 
 The session's own metadata fields that copy header values (spec §8.4) are checked the same way.
-Patient values are kept out of messages unless ``show_values`` is set.
+A file that cannot be looked at (not DICOM, truncated, a value that cannot be decoded) is an
+:class:`UnauditedFile`, not a finding: it leaves the audit incomplete.  Patient values are kept
+out of messages unless ``show_values`` is set.
 """
 
 from __future__ import annotations
@@ -31,10 +33,13 @@ from pydicom.datadict import dictionary_keyword
 
 from ..check import check
 from ..errors import DicomEditError, ScriptError
+from ..io import DicomReadError, read_dicom
 from ..profile.lint import LabelIdentifier, LintError
 from ..profile.lint import parse_label_identifier as _parse_label
 from ..profile.scan import scan_dataset
 from ..profile.table import Profile, load_profile
+from ..profile.walk import UndecodableValue
+from ..quiet import quiet_pydicom
 from ..syntax import ast
 from .anonymize import AnonymizeAPI, Scope
 from .archive import DICOM_RESOURCES, ArchiveAPI, ZipLimits, session_folder
@@ -49,6 +54,7 @@ __all__ = [
     "Finding",
     "LabelIdentifier",
     "SessionAudit",
+    "UnauditedFile",
     "audit_project",
     "check_dataset",
     "derive_expectations",
@@ -102,13 +108,35 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class UnauditedFile:
+    """An archived file the audit could not look at: not DICOM, truncated, or undecodable.
+
+    Not a finding (nothing was found in it) and not a pass: it makes the audit incomplete.
+    """
+
+    where: str  # scan/resource/file
+    reason: str  # never contains a patient value
+    detail: str | None = field(default=None, repr=False)  # pydicom's words, which may quote a value
+
+    def render(self, show_values: bool) -> str:
+        shown = f" [{self.detail}]" if show_values and self.detail else ""
+        return f"{self.where}: NOT AUDITED: {self.reason}{shown}"
+
+
+@dataclass(frozen=True, slots=True)
 class SessionAudit:
     project: str
     label: str
     session_id: str
-    files: int
+    files: int  # files audited
     findings: tuple[Finding, ...]
     problem: str = ""  # why the session could not be audited (then files == 0)
+    unaudited: tuple[UnauditedFile, ...] = ()  # files of the session that could not be audited
+
+    @property
+    def complete(self) -> bool:
+        """Every file of the session was audited."""
+        return not self.problem and not self.unaudited
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +151,22 @@ class AuditReport:
 
     @property
     def incomplete(self) -> tuple[SessionAudit, ...]:
+        """Sessions that could not be audited, or not every file of."""
+        return tuple(s for s in self.sessions if not s.complete)
+
+    @property
+    def unaudited_sessions(self) -> tuple[SessionAudit, ...]:
+        """Sessions that could not be audited at all."""
         return tuple(s for s in self.sessions if s.problem)
+
+    @property
+    def unaudited_files(self) -> tuple[UnauditedFile, ...]:
+        return tuple(f for s in self.sessions for f in s.unaudited)
+
+    @property
+    def complete(self) -> bool:
+        """Every selected session and every file in them was audited."""
+        return not self.incomplete
 
 
 @dataclass(frozen=True, slots=True)
@@ -444,25 +487,51 @@ def audit_session(
         files = api.download_verified(session, target, expected, options.resources, options.limits)
     except XNATError as e:
         return SessionAudit(project, session.label, session.id, 0, tuple(findings), str(e))
+    unaudited: list[UnauditedFile] = []
     for item in files:
         where = f"{item.remote.scan_id}/{item.remote.resource}/{item.remote.name}"
-        try:
-            ds = pydicom.dcmread(item.path, force=True)
-        except Exception as e:  # pydicom raises many types for damaged files
-            findings.append(
-                Finding(session.label, where, "file", "A140", f"cannot be read as DICOM ({type(e).__name__})")
-            )
-            continue
-        file_findings = [
-            Finding(session.label, where, attr, code, msg, value)
-            for attr, code, msg, value in check_dataset(
-                ds, expectations, variables, options.label_identifiers, options.known_uids
-            )
-        ]
-        findings.extend(file_findings)
-        if options.residual_scan:
-            findings.extend(_residual(ds, session.label, where, file_findings, variables, constants, options))
-    return SessionAudit(project, session.label, session.id, len(files), tuple(findings))
+        with quiet_pydicom():  # pydicom's warnings quote values; they also come while checking
+            try:
+                ds = read_dicom(item.path)
+            except DicomReadError as e:
+                unaudited.append(_unreadable(where, e))
+                continue
+            except Exception as e:  # what read_dicom does not foresee, e.g. deflate data that is broken
+                unaudited.append(UnauditedFile(where, f"{_PARSE_FAILURE} ({type(e).__name__})", str(e)))
+                continue
+            try:
+                file_findings = [
+                    Finding(session.label, where, attr, code, msg, value)
+                    for attr, code, msg, value in check_dataset(
+                        ds, expectations, variables, options.label_identifiers, options.known_uids
+                    )
+                ]
+                findings.extend(file_findings)
+                if options.residual_scan:
+                    for found in _residual(
+                        ds, session.label, where, file_findings, variables, constants, options
+                    ):
+                        findings.append(found)
+            except UndecodableValue as e:  # from the residual scan; names the element, quotes no value
+                unaudited.append(UnauditedFile(where, str(e)))
+            except Exception as e:  # a value pydicom cannot decode; its message may quote the value
+                reason = f"a value cannot be decoded ({type(e).__name__}), so the file was not fully audited"
+                unaudited.append(UnauditedFile(where, reason, str(e)))
+    audited = len(files) - len(unaudited)
+    return SessionAudit(
+        project, session.label, session.id, audited, tuple(findings), unaudited=tuple(unaudited)
+    )
+
+
+# read_dicom's reason for a file pydicom could not parse ends with pydicom's own message.
+_PARSE_FAILURE = "cannot parse the DICOM data"
+
+
+def _unreadable(where: str, error: DicomReadError) -> UnauditedFile:
+    """A file ``read_dicom`` refused: not DICOM, truncated, or not parseable."""
+    if error.reason.startswith(_PARSE_FAILURE):
+        return UnauditedFile(where, _PARSE_FAILURE, error.reason)
+    return UnauditedFile(where, error.reason)
 
 
 def _residual(
