@@ -4,14 +4,15 @@ Codes (all findings are ``Diagnostic``s; attribute findings carry the table row)
 
 ====  =======  ===================================================================================
 L100  error    attribute kept as it is (the profile requires another action)
-L101  warning  attribute handled only conditionally, or by a statement that can silently do nothing
+L101  warning  attribute handled only conditionally (not in every branch), or by a statement that can
+               silently do nothing
 L110  warning  attribute handled at top level only; copies inside sequences keep the original
 L120  error    UIDs replaced in one place but kept in the attributes that reference them
 L121  warning  hashUID of an identifier that is not a UID (an unsalted hash can be recomputed)
 L122  warning  a UID replaced by a constant: every file gets the same UID
 L123  warning  UIDs that reference each other replaced by different methods
-L130  warning  a value assigned and overwritten before anything reads it
-L131  warning  a value assigned and then deleted
+L130  warning  a value assigned and certainly overwritten before anything reads it
+L131  warning  a value assigned and then certainly deleted
 L140  error    date or time kept
 L141  warning  date or time shifted where the profile removes it (that is an option)
 L150  error    private data kept: no removeAllPrivateTags / retainPrivateTags
