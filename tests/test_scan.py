@@ -14,6 +14,7 @@ import pydicom
 import pydicom.data
 import pytest
 from click.testing import CliRunner
+from pydicom.uid import UID
 
 import dicomedit
 from dicomedit.cli import main
@@ -125,7 +126,7 @@ def test_unreadable_originals_alone_make_the_exit_status_1(tmp_path: Path) -> No
     del ds[0x00290010]
     del ds[0x00291001]
     ds.StudyDate = ""
-    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = "2.25.1"
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = UID("2.25.1")
     ds.StudyInstanceUID, ds.SeriesInstanceUID = "2.25.2", "2.25.3"
     ds.PatientIdentityRemoved = "YES"
     ds.save_as(clean)
@@ -237,6 +238,7 @@ def test_reference_script_outputs_scan_clean(name: str, tmp_path: Path) -> None:
     script = dicomedit.compile(REFERENCE.read_text(), str(REFERENCE))
     outcome = script.apply(read_dicom(source), LABELS)
     assert outcome.status.name == "MODIFIED", outcome.message
+    assert outcome.dataset is not None
     target = tmp_path / "out" / name
     target.parent.mkdir()
     outcome.dataset.save_as(target)
