@@ -484,6 +484,10 @@ def test_audit_json_and_keep(fake_xnat: FakeXNAT, tmp_path: Path) -> None:
 
 def test_audit_usage_errors_exit_2(fake_xnat: FakeXNAT) -> None:
     assert run(fake_xnat, "audit", "--project", "P").exit_code == 2
+    seed(fake_xnat, "ACC0001", [anonymized(1, 1)])
+    broken = run(fake_xnat, "audit", "--project", "P", "--all", "--script", str(SCRIPTS / "broken.das"))
+    assert broken.exit_code == 2  # nothing was audited: not a run with findings
+    assert "broken.das:4:" in broken.output and "asserts nothing" in broken.output
     bad = run(fake_xnat, "audit", "--project", "P", "--all", "--label-is-identifier", "visit=AccessionNumber")
     assert bad.exit_code == 2 and "the label must be one of project, subject, session" in bad.output
 

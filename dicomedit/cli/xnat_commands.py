@@ -140,7 +140,7 @@ def handle_errors(exit_code: int = 1) -> Callable[[F], F]:
                 if diags:
                     click.echo(render_text(diags, _SOURCES), err=True)
                 click.echo(f"error: {e}", err=True)
-                sys.exit(1)
+                sys.exit(exit_code)  # publish refuses the script (1); audit cannot run (2)
             except XNATError as e:
                 click.echo(f"error: {e}", err=True)
                 sys.exit(exit_code)
