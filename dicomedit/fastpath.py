@@ -511,12 +511,37 @@ def _file_meta_bytes(file_meta: FileMetaDataset, enforce_standard: bool) -> byte
     encoded = bytearray().join(p for p in parts if not isinstance(p, FileRange))
     if "FileMetaInformationGroupLength" in file_meta:
         file_meta.FileMetaInformationGroupLength = size - 12
-        fp = DicomBytesIO()
-        fp.is_implicit_VR, fp.is_little_endian = False, True
-        write_data_element(fp, file_meta[0x00020000])
-        first = fp.getvalue()
+        first = _element_bytes(file_meta[0x00020000], None, False)
         encoded[: len(first)] = first  # written over the start, as pydicom does
     return bytes(encoded)
+
+
+# Values of one type whose encoding depends on nothing else: each element of a series that
+# pydicom converts (the character set, the SOP class, the transfer syntax…) is encoded once.
+_PLAIN_VALUES = (str, int, float, bytes)
+_ENCODED: dict[tuple[Any, ...], bytes] = {}
+_ENCODED_MAX = 4096
+
+
+def _element_bytes(elem: DataElement, encodings: Any, implicit: bool) -> bytes:
+    """``write_data_element`` of a converted element, remembered for plain values."""
+    value = elem.value
+    key: tuple[Any, ...] | None = None
+    if type(value) in _PLAIN_VALUES or isinstance(value, UID):
+        charset = tuple(encodings) if isinstance(encodings, list) else encodings
+        key = (int(elem.tag), elem.VR, type(value), value, elem.is_undefined_length, charset, implicit)
+        found = _ENCODED.get(key)
+        if found is not None:
+            return found
+    fp = DicomBytesIO()
+    fp.is_implicit_VR, fp.is_little_endian = implicit, True
+    write_data_element(fp, elem, encodings)
+    data = fp.getvalue()
+    if key is not None:
+        if len(_ENCODED) >= _ENCODED_MAX:
+            _ENCODED.clear()
+        _ENCODED[key] = data
+    return data
 
 
 class _Writer:
@@ -582,10 +607,7 @@ class _Writer:
                 return self.raw(
                     PIXEL_DATA, None if self.implicit else elem.VR, value, elem.is_undefined_length
                 )
-        fp = DicomBytesIO()
-        fp.is_implicit_VR, fp.is_little_endian = self.implicit, True
-        write_data_element(fp, elem, encodings)
-        data = fp.getvalue()
+        data = _element_bytes(elem, encodings, self.implicit)
         self.pieces.append(data)
         return len(data)
 

@@ -147,8 +147,16 @@ class DicomObject:
         """Delete ``tags`` from the dataset that holds them (for group 0002: ``file_meta``)."""
         members = el.members(holder)
         gone = [tag for tag in tags if tag in members]
-        for tag in gone:
-            del holder[tag]
+        if len(gone) > 1 and all(tag >> 16 & 1 for tag in gone):
+            # Private elements only (removeAllPrivateTags): of what ``del holder[tag]`` does
+            # besides removing the element, only forgetting its private blocks applies.
+            for tag in gone:
+                del members[tag]
+            if getattr(holder, "_private_blocks", None):
+                holder._private_blocks = {}
+        else:
+            for tag in gone:
+                del holder[tag]
         if gone:
             # A remembered walk skips deleted elements; only a change to what the remaining ones
             # look like (their creator, the character set) makes it stale.
