@@ -142,6 +142,29 @@ def test_unreadable_script_is_a_usage_error_like_in_check(fake_xnat: FakeXNAT, t
     assert not fake_xnat.requests
 
 
+def test_a_dicom_file_given_as_the_script_is_refused_without_echoing_it(
+    fake_xnat: FakeXNAT, tmp_path: Path
+) -> None:
+    import pydicom
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    ds = pydicom.Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.PatientName = "Doe^Jane"
+    image = tmp_path / "image.dcm"
+    ds.save_as(image, enforce_file_format=False)
+    image.write_bytes(b"\0" * 128 + b"DICM" + image.read_bytes())
+    for command in ("publish", "status"):
+        args = [command, str(image)] if command == "publish" else [command, "--compare", str(image)]
+        result = run(fake_xnat, *args)
+        assert result.exit_code == 2, result.output
+        assert "this is a DICOM file, not a DicomEdit script" in result.output
+        assert "Doe^Jane" not in result.output
+    assert not fake_xnat.requests
+
+
 def test_bad_password_is_one_request_a_clear_message_and_exit_1(fake_xnat: FakeXNAT) -> None:
     result = run(fake_xnat, "publish", script("site.das"), password="wrong")
     assert result.exit_code == 1
