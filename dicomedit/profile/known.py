@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydicom.dataset import Dataset
 
+from ..quiet import quiet_pydicom
 from .table import Option, Profile, load_profile
 from .walk import texts, walk
 
@@ -72,9 +72,7 @@ class KnownValues:
         chosen = tuple(options)
         found: list[KnownValue] = []
         kept: list[str] = []
-        with warnings.catch_warnings():
-            # pydicom warns about odd values as it decodes them, quoting them (as apply, io)
-            warnings.simplefilter("ignore")
+        with quiet_pydicom():
             for visit in walk(ds):
                 if visit.is_private:
                     continue
@@ -209,8 +207,6 @@ class KnownIndex:
 
 
 def _sop_instance_uid(ds: Dataset) -> str | None:
-    with warnings.catch_warnings():
-        # pydicom warns about a malformed UID as it decodes it, quoting it (as apply, io)
-        warnings.simplefilter("ignore")
+    with quiet_pydicom():
         uid = ds.get("SOPInstanceUID")
     return str(uid) if uid else None

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import enum
 import os
-import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 from pydicom.dataset import Dataset
 
 from ..io import DicomReadError, find_inputs, read_dicom
+from ..quiet import quiet_pydicom
 from .known import KnownIndex, KnownValues, UnreadableFile
 from .table import PRIVATE_ATTRIBUTES, Option, Profile, format_tag, load_profile
 from .walk import UndecodableValue, Visit, has_value, texts, walk
@@ -127,9 +127,7 @@ def scan_dataset(
     """
     settings = ScanSettings(tuple(options), show_values, tuple(uid_roots), frozenset(replacements))
     scanner = _Scanner(profile if profile is not None else load_profile(), settings, known)
-    with warnings.catch_warnings():
-        # pydicom warns about odd values as it decodes them, quoting them (as apply, io)
-        warnings.simplefilter("ignore")
+    with quiet_pydicom():
         scanner.run(ds)
     return ScanReport(
         path,
