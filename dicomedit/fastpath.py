@@ -114,7 +114,15 @@ class Unread:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __copy__(self) -> Unread:
+        return self  # nothing in it changes
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Unread:
+        return self
+
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # protocols probed for (buffers, arrays…) are absent
+            raise AttributeError(name)
         raise UnreadValueError(f"the pixel data were not read ({name})")
 
 
@@ -227,7 +235,8 @@ Fetch = Callable[[int, int], bytes]
 
 
 def _parse(fetch: Fetch, size: int, path: str, defer_pixels: bool) -> Source:
-    data = fetch(0, min(size, HEAD))
+    # Without pixel data to leave behind, one read of the whole file costs least.
+    data = fetch(0, min(size, HEAD) if defer_pixels else size)
     if data[PREAMBLE : PREAMBLE + 4] != PREFIX:
         raise _Unsure
     meta, pos = _file_meta(data, PREAMBLE + 4)
