@@ -1,12 +1,14 @@
 """The fast path for whole files: find the elements with one pass over the bytes, and write the
 elements a script left alone back as the bytes they were.
 
-``parse`` builds the ``FileDataset`` that ``pydicom.dcmread`` builds — the same raw elements
-(tag, VR, length, undecoded value, offset, encoding), the same file meta, the same encodings —
-for the files most archives hold: a preamble, a file meta group, then an Explicit or Implicit
-VR Little Endian dataset.  pydicom's generic element loop is what makes reading slow; here it
-is only used for undefined-length elements (sequences, encapsulated pixel data), at their
-offset.  No value is decoded: the engine decodes the few elements a script matches.
+``read`` (or ``parse`` for bytes in memory) builds the ``FileDataset`` that ``pydicom.dcmread``
+builds — the same raw elements (tag, VR, length, undecoded value, offset, encoding), the same
+file meta, the same encodings — for the files most archives hold: a preamble, a file meta
+group, then an Explicit or Implicit VR Little Endian dataset.  pydicom's generic element loop
+is what makes reading slow; here it is only used for undefined-length elements (sequences,
+encapsulated pixel data), at their offset.  No value is decoded: the engine decodes the few
+elements a script matches.  Native pixel data a script never reads can be left in the file
+(``Unread``) and copied file to file when the output is written.
 
 ``encode`` gives the bytes ``pydicom.dcmwrite`` writes for the dataset after the script ran.  A
 raw element is its header and its bytes, as pydicom writes raw elements; consecutive elements
@@ -55,7 +57,6 @@ from .engine.elements import members
 PREAMBLE = 128
 PREFIX = b"DICM"
 UNDEFINED = 0xFFFFFFFF
-ITEM = 0xFFFEE000
 ITEM_DELIMITER = 0xFFFEE00D
 SPECIFIC_CHARACTER_SET = 0x00080005
 PIXEL_DATA = 0x7FE00010
