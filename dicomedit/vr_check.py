@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .diagnostics import Diagnostic, Severity
+from .dictionary import entry
 from .numbers import is_java_double, is_java_int
 from .syntax import ast
 
@@ -25,13 +26,8 @@ def dictionary_vr(tag: ast.Tag) -> tuple[str, str] | None:
     """(VR, name) from the data dictionary for a public tag without wildcards, else None."""
     if tag.creator is not None or tag.has_wildcard:
         return None
-    from pydicom.datadict import dictionary_description, dictionary_VR  # imported late: slow
-
-    key = int(tag.group + tag.element, 16)
-    try:
-        return str(dictionary_VR(key)), str(dictionary_description(key))
-    except KeyError:
-        return None
+    found = entry(int(tag.group + tag.element, 16))
+    return (found.vr, found.name) if found is not None else None
 
 
 def _target_tag(expr: ast.Expr) -> ast.Tag | None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from ..diagnostics import NO_SPAN, Diagnostic, Severity, Span
+from ..dictionary import vr_of
 from ..syntax import ast
 from ..syntax.direct import DirectNotationError, parse_direct
 from ..syntax.parser import parse_tag_path
@@ -614,13 +615,7 @@ class Interpreter:
             return
 
     def _check_sequence_assignment(self, tag: int, span: Span) -> None:
-        from pydicom.datadict import dictionary_VR  # imported late: slow
-
-        try:
-            vr = dictionary_VR(tag)
-        except KeyError:
-            return
-        if vr == "SQ":
+        if vr_of(tag) == "SQ":
             self._report(
                 "L172",
                 f"{format_tag(tag)} is a sequence: XNAT ignores the assigned value (spec §6.5) and "

@@ -32,12 +32,13 @@ L181  error    an attribute gets the original value of an identifying attribute
 from __future__ import annotations
 
 import enum
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..check import check
 from ..diagnostics import NO_SPAN, Diagnostic, Severity, Span, sort_key
+from ..dictionary import entry as dictionary_entry
+from ..dictionary import tag_for_keyword, vr_of
 from ..syntax import ast
 from ..syntax.parser import parse
 from .effects import (
@@ -111,10 +112,9 @@ def parse_label_identifier(text: str) -> LabelIdentifier:
         raise LintError(f"{text!r}: write LABEL=ATTRIBUTE, e.g. session=AccessionNumber")
     if label not in HOST_VARIABLES:
         raise LintError(f"{text!r}: the label must be one of {', '.join(HOST_VARIABLES)} (spec §8.2)")
-    from pydicom.datadict import dictionary_keyword, keyword_dict  # imported late: slow
-
-    if attribute in keyword_dict:
-        return LabelIdentifier(label, keyword_dict[attribute], attribute)
+    by_keyword = tag_for_keyword(attribute)
+    if by_keyword is not None:
+        return LabelIdentifier(label, by_keyword, attribute)
     try:
         tag = tag_int(attribute)
     except ValueError:
@@ -122,10 +122,8 @@ def parse_label_identifier(text: str) -> LabelIdentifier:
             f"{text!r}: {attribute!r} is neither a DICOM keyword (e.g. AccessionNumber) nor a tag "
             "(e.g. (0008,0050))"
         ) from None
-    try:
-        keyword = str(dictionary_keyword(tag)) or format_tag(tag)
-    except KeyError:
-        keyword = format_tag(tag)
+    found = dictionary_entry(tag)
+    keyword = found.keyword if found is not None and found.keyword else format_tag(tag)
     return LabelIdentifier(label, tag, keyword)
 
 
@@ -311,16 +309,6 @@ def _resync_file_meta(effects: ScriptEffects, table: Profile) -> None:
         effects.attributes[media] = AttributeState(media, source.top, frozenset({Fate(Kind.DELETED)}))
 
 
-@functools.cache
-def _vr(tag: int) -> str | None:
-    from pydicom.datadict import dictionary_VR  # imported late: slow
-
-    try:
-        return str(dictionary_VR(tag))
-    except KeyError:
-        return None
-
-
 def _scopes(entry: ProfileEntry) -> tuple[bool, bool]:
     """(top level, inside sequences): where the attribute can occur in a stored file."""
     if entry.group in (0x0000, 0x0002):
@@ -378,7 +366,7 @@ class _Evaluation:
         kept_top = any(f.kind is Kind.KEPT for f in top_bad)
         kept_nested = any(f.kind is Kind.KEPT for f in nested_bad)
         name = f"{entry.pattern} {entry.name}"
-        is_date = _vr(entry.value) in _DATE_VRS
+        is_date = vr_of(entry.value) in _DATE_VRS
         action = self.table_action_text(entry)
         if kept_top and all(f.kind is Kind.KEPT for f in top):
             where = "" if kept_nested or not nested else " at top level (it is handled only inside sequences)"
@@ -491,7 +479,7 @@ class _Evaluation:
 
     def _uid_quality(self, entry: ProfileEntry, codes: frozenset[str], fates: frozenset[Fate]) -> None:
         hashed = [f for f in fates if f.kind is Kind.HASHED]
-        if hashed and _vr(entry.value) not in (None, "UI") and "U" not in codes:
+        if hashed and vr_of(entry.value) not in (None, "UI") and "U" not in codes:
             self._add(
                 _WARN,
                 "L121",

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from pydicom.dataset import Dataset
 
+from ..dictionary import entry
 from ..io import DicomReadError, find_inputs, read_dicom
 from ..quiet import quiet_pydicom
 from .known import KnownIndex, KnownValues, UnreadableFile
@@ -419,9 +420,5 @@ def _inside_private(prefix: str) -> bool:
 def _keyword(tag: int, creator: str | None = None) -> str:
     if (tag >> 16) % 2 == 1:
         return f"private element of {creator or 'NULL'}"
-    from pydicom.datadict import dictionary_description  # imported late: slow
-
-    try:
-        return str(dictionary_description(tag))
-    except KeyError:
-        return format_tag(tag)
+    found = entry(tag)
+    return found.name if found is not None else format_tag(tag)
