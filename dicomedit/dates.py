@@ -39,7 +39,14 @@ _AGE = re.compile(r"(\d{3})([YMWD])")
 
 
 class DateTimeError(ValueError):
-    """A value that is not a DICOM date/date-time, or a shift that leaves the calendar."""
+    """A value that is not a DICOM date/date-time, or a shift that leaves the calendar.
+
+    ``safe`` is the message without the value it quotes (dates may identify a patient).
+    """
+
+    def __init__(self, template: str, value: str | None = None) -> None:
+        super().__init__(template if value is None else template.format(value))
+        self.safe = template if value is None else template.format("<value hidden>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +94,7 @@ def parse(text: str | None) -> DicomDateTime:
     """Parse a DA or DT value; raise ``DateTimeError`` with DicomEdit's message otherwise."""
     m = _DICOM_DT.fullmatch(text or "")
     if m is None:
-        raise DateTimeError(_unparseable(text))
+        raise _unparseable(text)
 
     def num(name: str) -> int | None:
         v = m.group(name)
@@ -106,13 +113,14 @@ def parse(text: str | None) -> DicomDateTime:
     try:
         value.instant()
     except ValueError as e:
-        raise DateTimeError(_unparseable(text)) from e
+        raise _unparseable(text) from e
     return value
 
 
-def _unparseable(text: str | None) -> str:
-    shown = "null" if text is None else text  # Java prints a missing value as null
-    return f"Failed to parse DICOM time string '{shown}'"
+def _unparseable(text: str | None) -> DateTimeError:
+    if text is None:  # Java prints a missing value as null
+        return DateTimeError("Failed to parse DICOM time string 'null'")
+    return DateTimeError("Failed to parse DICOM time string '{0}'", text)
 
 
 def increment_seconds(amount: int, unit: str) -> int:
@@ -121,7 +129,7 @@ def increment_seconds(amount: int, unit: str) -> int:
         return amount * SECONDS_PER_UNIT[unit.lower()]
     except KeyError:
         known = ", ".join(SECONDS_PER_UNIT)
-        raise DateTimeError(f"Unknown time unit '{unit}' (expected one of {known})") from None
+        raise DateTimeError(f"Unknown time unit '{{0}}' (expected one of {known})", unit) from None
 
 
 def shift(text: str | None, seconds: int) -> str:
@@ -130,7 +138,7 @@ def shift(text: str | None, seconds: int) -> str:
     try:
         moved = value.instant() + _dt.timedelta(seconds=seconds)
     except OverflowError as e:
-        raise DateTimeError(f"Shifting '{text}' by {seconds} seconds leaves the calendar") from e
+        raise DateTimeError(f"Shifting '{{0}}' by {seconds} seconds leaves the calendar", text) from e
     return value.render(moved)
 
 
@@ -163,5 +171,5 @@ class Age:
 def parse_age(text: str) -> Age:
     m = _AGE.fullmatch(text)
     if m is None:
-        raise DateTimeError(f"'{text}' is not an age: expected three digits and one of Y, M, W, D")
+        raise DateTimeError("'{0}' is not an age: expected three digits and one of Y, M, W, D", text)
     return Age(int(m.group(1)), m.group(2))

@@ -679,3 +679,49 @@ def test_in_place() -> None:
     ds = item(PatientName="x")
     outcome = dicomedit.compile('version "6.6"\n(0010,0010) := "y"').apply(ds, in_place=True)
     assert outcome.dataset is ds and ds.PatientName == "y"
+
+
+@pytest.mark.parametrize(
+    ("assignment", "expected"),
+    [
+        ('(0010,21C0) := "99999999999"', None),  # Integer.parseInt fails beyond a Java int
+        ('(0010,21C0) := ""', None),
+        ('(0010,21C0) := " 12 "', "12"),  # parseInt after trim
+        ('(0010,21C0) := "-1"', "65535"),  # narrowed to 16 bits, as Java does
+        ('(0018,9219) := "-1"', "-1"),  # SS
+        ('(0028,9003) := "4294967295"', "4294967295"),  # UL holds the unsigned range
+        ('(0018,9182) := "1e3"', "1000"),  # Double.parseDouble
+        ('(0018,9182) := "2.5d"', "2.5"),
+        ('(0018,9182) := "0x1p4"', "16"),
+        ('(0018,9182) := "1,5"', None),
+    ],
+)
+def test_numbers_are_read_as_java_reads_them(assignment: str, expected: str | None) -> None:
+    outcome = run(assignment, Dataset())
+    if expected is None:
+        assert outcome.status is Status.ERROR and "Cannot store" in str(outcome.message)
+    else:
+        assert outcome.dataset is not None, outcome
+        assert value(outcome.dataset, assignment.split(" ")[0]) == expected
+
+
+def test_error_messages_have_a_form_without_the_values() -> None:
+    ds = item(PatientName="Doe^Jane", PatientBirthDate="19701301")
+    outcome = run("(0028,0010) := (0010,0010)", ds)
+    assert outcome.message == "Cannot store 'Doe^Jane' in a US element: not a Java int"
+    assert outcome.safe_message == "Cannot store '<value hidden>' in a US element: not a Java int"
+    outcome = run('(0010,0030) := shiftDateByIncrement[(0010,0030), "1"]', ds)
+    assert outcome.status is Status.ERROR and "19701301" in str(outcome.message)
+    assert "19701301" not in str(outcome.safe_message) and "<value hidden>" in str(outcome.safe_message)
+    outcome = run("(0010,0010) := format[(0010,0010)]", item(PatientName="{Doe}"))
+    assert "Doe" not in str(outcome.safe_message)
+
+
+def test_a_sequence_hidden_in_a_un_element_is_reported() -> None:
+    sequence_item = b"\xfe\xff\x00\xe0\x0c\x00\x00\x00\x10\x00\x10\x00\x04\x00\x00\x00Doe "
+    ds = item(PatientName="Doe")
+    ds.add_new(0x00090010, "LO", "ACME")
+    ds.add_new(0x00091001, "UN", sequence_item)
+    outcome = run("-(0010,0010)", ds)
+    assert any(w.startswith("(0009,1001) is UN but holds a sequence") for w in outcome.warnings)
+    assert run("removeAllPrivateTags", ds).warnings == ()

@@ -28,6 +28,7 @@ from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
 from pydicom.tag import BaseTag, Tag
 
+from ..numbers import parse_java_double, parse_java_int
 from .errors import EvaluationError
 
 Element = DataElement | RawDataElement
@@ -291,11 +292,14 @@ def _pad(data: bytes, pad: bytes) -> bytes:
 
 
 def _parse_int(text: str, vr: str) -> int:
-    body = text.strip()
-    digits = body[1:] if body[:1] in "+-" else body
-    if not (digits.isascii() and digits.isdigit()):
-        raise EvaluationError(f"Cannot store '{text}' in a {vr} element: not an integer")
-    return int(body)
+    """``Integer.parseInt`` as dcm4che2 calls it; UL also takes the unsigned 32-bit range."""
+    try:
+        return parse_java_int(text)
+    except ValueError:
+        body = text.strip()
+        if vr == "UL" and body.isascii() and body.isdigit() and int(body) < 2**32:
+            return int(body)
+    raise EvaluationError.quoting(f"Cannot store '{{0}}' in a {vr} element: not a Java int", text)
 
 
 def _wrap(n: int, bits: int, signed: bool) -> int:
@@ -307,23 +311,24 @@ def _wrap(n: int, bits: int, signed: bool) -> int:
 
 
 def _parse_float(text: str, vr: str) -> float:
-    body = text.strip()
-    if body[-1:] in ("f", "F", "d", "D"):  # Java's Double.parseDouble accepts a type suffix
-        body = body[:-1]
+    """``Double.parseDouble``, as dcm4che2 calls it."""
     try:
-        return float(body)
+        return parse_java_double(text)
     except ValueError:
-        raise EvaluationError(f"Cannot store '{text}' in a {vr} element: not a number") from None
+        raise EvaluationError.quoting(f"Cannot store '{{0}}' in a {vr} element: not a number", text) from None
+
+
+_NOT_AT = "Cannot store '{0}' in an AT element: expected 8 hex digits"
 
 
 def _parse_at(text: str) -> int:
     body = text.strip()
     if len(body) != 8:
-        raise EvaluationError(f"Cannot store '{text}' in an AT element: expected 8 hex digits")
+        raise EvaluationError.quoting(_NOT_AT, text)
     try:
         return int(body, 16)
     except ValueError:
-        raise EvaluationError(f"Cannot store '{text}' in an AT element: expected 8 hex digits") from None
+        raise EvaluationError.quoting(_NOT_AT, text) from None
 
 
 def raw_element(tag: int, vr: str, data: bytes, *, implicit: bool, little: bool) -> RawDataElement:

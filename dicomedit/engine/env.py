@@ -59,20 +59,23 @@ class Env:
             elif isinstance(arg, str):
                 path = self.parse_path(arg)
                 if path is None:
-                    raise EvaluationError(f"{function}: Argument {arg} is not a valid tagPath", arg)
+                    raise EvaluationError.quoting(f"{function}: Argument {{0}} is not a valid tagPath", arg)
                 out.append(path)
             else:
-                raise EvaluationError(f"{function}: Arguments must be tagpaths, got {as_string(arg)}")
+                raise EvaluationError.quoting(
+                    f"{function}: Arguments must be tagpaths, got {{0}}", as_string(arg)
+                )
         return out
 
     def path_strings(self, args: list[Value], function: str) -> list[CompiledPath]:
         """Tag paths given as strings; a bare tag path is ignored, as XNAT does (spec §7)."""
         out: list[CompiledPath] = []
-        for arg in flatten(args):
+        for number, arg in enumerate(flatten(args), 1):
             text = arg if isinstance(arg, str) else None
             path = self.parse_path(text) if text is not None else None
             if path is None:
-                shown = as_string(arg)
+                # a string may be a value read from the data: it is not quoted
+                shown = arg.path.display if isinstance(arg, PathArg) else f"number {number}"
                 self.warn(
                     f"{function} ignored the argument {shown}: it takes tag paths written as strings, "
                     f'e.g. "*/(0010,0030)" (XNAT silently ignores it too, spec §7)'

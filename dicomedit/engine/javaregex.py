@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 
-from .errors import EvaluationError
+from .errors import EvaluationError, literal
 
 _POSIX = {
     "Lower": "a-z",
@@ -70,7 +70,8 @@ def compile_java(pattern: str) -> re.Pattern[str]:
     try:
         return re.compile(_translate(pattern))
     except re.error as e:
-        raise EvaluationError(f"PatternSyntaxException: {e} in regular expression {pattern!r}") from None
+        template = f"PatternSyntaxException: {literal(str(e))} in regular expression {{0!r}}"
+        raise EvaluationError.quoting(template, pattern) from None
 
 
 def java_replacement(replacement: str) -> str:

@@ -22,7 +22,9 @@ class Outcome:
     ``dataset`` is the edited dataset (with its ``file_meta``) for MODIFIED and UNCHANGED, None
     otherwise.  ``message`` uses XNAT's wording where it is known; ``tag_path`` and ``line`` say
     where an error happened.  ``warnings`` explain run-time surprises, such as a documented XNAT
-    bug that was reproduced; ``echoed`` holds what ``echo`` printed.
+    bug that was reproduced; ``echoed`` holds what ``echo`` printed.  ``safe_message`` is
+    ``message`` with the data values it quotes replaced by a placeholder: what a report shows
+    unless it was asked for the values (they may identify a patient).
     """
 
     status: Status
@@ -32,6 +34,7 @@ class Outcome:
     line: int | None = None
     warnings: tuple[str, ...] = ()
     echoed: tuple[str, ...] = ()
+    safe_message: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import threading
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -14,11 +13,13 @@ from ..check import check
 from ..diagnostics import Diagnostic, render_text
 from ..errors import ScriptError
 from ..functions import builtins as _builtins  # noqa: F401  (registers the implementations)
+from ..quiet import quiet_pydicom
 from ..releases import Release
 from ..syntax import ast
 from ..syntax.parser import parse
 from .context import RunContext
 from .dicomobject import DicomObject, sync_file_meta
+from .elements import members, read_string, tag_text
 from .env import Env
 from .errors import EvaluationError, Rejected
 from .interpreter import Interpreter
@@ -62,11 +63,12 @@ def _all_paths(script: ast.Script) -> list[ast.TagPath]:
     return found
 
 
-def external_variables(script: ast.Script) -> frozenset[str]:
+def external_variables(script: ast.Script, *, described: bool = True) -> frozenset[str]:
     """Names XNAT sets from the host: read in value position before any assignment (spec §4.3).
 
     Like XNAT's discovery, this does not look inside function arguments; ``describe`` with
-    ``hidden``/``const``/``immutable`` also registers a name.
+    ``hidden``/``const``/``immutable`` also registers a name (unless not ``described``: the
+    names a run needs values for are those that are read).
     """
     assigned: set[str] = set()
     external: set[str] = set()
@@ -96,7 +98,7 @@ def external_variables(script: ast.Script) -> frozenset[str]:
         elif isinstance(st, ast.If):
             for branch in st.branches:
                 condition(branch.condition)
-        elif isinstance(st, ast.Describe) and st.kind != "text":
+        elif isinstance(st, ast.Describe) and st.kind != "text" and described:
             external.add(st.name)
     return frozenset(external)
 
@@ -124,6 +126,13 @@ class CompiledScript:
     @property
     def path(self) -> str | None:
         return self.script.path
+
+    @property
+    def required_variables(self) -> frozenset[str]:
+        """The variables the script reads before assigning them: without a value for each (XNAT
+        supplies ``project``, ``subject`` and ``session``) a run fails on every object that
+        reaches the read."""
+        return external_variables(self.script, described=False)
 
     def path_from_string(self, text: str) -> CompiledPath | None:
         """A DE6 tag path written in a string argument, e.g. ``"*/(0010,0030)"`` (spec §7)."""
@@ -153,22 +162,29 @@ class CompiledScript:
         env = Env(obj, run if run is not None else RunContext(), self.path_from_string)
         interpreter = Interpreter(self.paths, self.external, env, variables or {}, self._by_id, self.plan)
         try:
-            with warnings.catch_warnings():
-                # pydicom warns about odd data it decodes anyway; outcomes carry what matters
-                warnings.simplefilter("ignore")
+            # pydicom warns about odd data it decodes anyway; outcomes carry what matters
+            with quiet_pydicom():
+                charset = _charset_text(target)
                 interpreter.execute(self.script.statements)
                 sync_file_meta(obj)
+                _warn_about_result(env, target, charset)
         except Rejected as e:
             return self._outcome(Status.REJECTED, env, message=e.message, line=interpreter.line)
         except EvaluationError as e:
             return self._outcome(
-                Status.ERROR, env, message=e.message, tag_path=e.tag_path, line=interpreter.line
+                Status.ERROR,
+                env,
+                message=e.message,
+                safe_message=e.safe_message,
+                tag_path=e.tag_path,
+                line=interpreter.line,
             )
         except Exception as e:  # malformed data pydicom cannot decode, and the like
             return self._outcome(
                 Status.ERROR,
                 env,
                 message=f"unexpected failure: {type(e).__name__}: {e}",
+                safe_message=f"unexpected failure: {type(e).__name__} (details may quote values)",
                 line=interpreter.line,
             )
         status = Status.MODIFIED if obj.modified else Status.UNCHANGED
@@ -181,11 +197,41 @@ class CompiledScript:
         *,
         dataset: Dataset | None = None,
         message: str | None = None,
+        safe_message: str | None = None,
         tag_path: str | None = None,
         line: int | None = None,
     ) -> Outcome:
         warnings = [*env.warnings, *(f"note: {n}" for n in env.obj.notes)]
-        return Outcome(status, dataset, message, tag_path, line, tuple(warnings), tuple(env.echoed))
+        safe = message if safe_message is None else safe_message
+        return Outcome(status, dataset, message, tag_path, line, tuple(warnings), tuple(env.echoed), safe)
+
+
+_SPECIFIC_CHARACTER_SET = 0x00080005
+_ITEM_TAG = b"\xfe\xff\x00\xe0"  # (FFFE,E000), little endian
+
+
+def _charset_text(ds: Dataset) -> str | None:
+    elem = members(ds).get(_SPECIFIC_CHARACTER_SET)
+    return None if elem is None else read_string(elem, ())
+
+
+def _warn_about_result(env: Env, ds: Dataset, charset_before: str | None) -> None:
+    """What the output holds that the script may not mean: text whose bytes now read with
+    another character set, and sequences hidden in UN elements that tag paths cannot reach."""
+    charset = _charset_text(ds)
+    if charset != charset_before:
+        env.warn(
+            f"the script changed (0008,0005) from {charset_before or 'the default'!r} to "
+            f"{charset or 'the default'!r}: text it did not write keeps its bytes, as in XNAT, "
+            "and is now read with the new character set"
+        )
+    for tag, elem in members(ds).items():
+        if elem.VR == "UN" and isinstance(elem.value, bytes) and elem.value[:4] == _ITEM_TAG:
+            env.warn(
+                f"{tag_text(tag)} is UN but holds a sequence: tag paths cannot reach into it, so "
+                "nothing inside it was edited (it is kept as bytes, as XNAT keeps it); "
+                "delete it or remove private tags if it may hold patient data"
+            )
 
 
 def _paths_by_id(script: ast.Script, paths: Mapping[ast.TagPath, CompiledPath]) -> dict[int, CompiledPath]:

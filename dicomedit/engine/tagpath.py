@@ -274,7 +274,7 @@ def parse_direct(text: str) -> DirectPath:
     for part in text.strip().split("/"):
         m = _DIRECT_STEP.fullmatch(part.strip())
         if m is None:
-            raise EvaluationError(f"Argument '{text}' is not a valid tag path in direct notation", text)
+            raise EvaluationError.quoting("Argument '{0}' is not a valid tag path in direct notation", text)
         item = None if m.group(3) is None else int(m.group(3))
         steps.append(PublicStep(int(m.group(1) + m.group(2), 16), item))
     return DirectPath(text, tuple(steps))

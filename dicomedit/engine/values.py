@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, TypeAlias
 
-from .errors import EvaluationError
+from .errors import EvaluationError, literal
 
 if TYPE_CHECKING:
     from .tagpath import CompiledPath
@@ -73,7 +73,7 @@ def as_integer(value: Value, what: str) -> int:
             number = int(text)
             if -(2**31) <= number < 2**31:
                 return number
-    raise EvaluationError(f'{what}: For input string: "{text}" is not an integer')
+    raise EvaluationError.quoting(literal(what) + ': For input string: "{0}" is not an integer', text)
 
 
 def flatten(values: list[Value]) -> list[Value]:

@@ -45,7 +45,7 @@ def shift_date(env: Env, args: list[Value]) -> Value:
         return _shift_value(env, args, ("DA",), "days", "shiftDateByIncrement")
     except (EvaluationError, dates.DateTimeError) as e:
         where = args[0].path.display if isinstance(args[0], PathArg) else None
-        raise EvaluationError(f"Error evaluating shiftDateByIncrement: {e}", where) from None
+        raise EvaluationError.wrapping(e, "Error evaluating shiftDateByIncrement: ", where) from None
 
 
 @implements("shiftDateTimeByIncrement")
@@ -54,7 +54,7 @@ def shift_date_time(env: Env, args: list[Value]) -> Value:
         return _shift_value(env, args, ("DA", "DT"), "seconds", "shiftDateTimeByIncrement")
     except dates.DateTimeError as e:
         where = args[0].path.display if isinstance(args[0], PathArg) else None
-        raise EvaluationError(str(e), where) from None
+        raise EvaluationError.wrapping(e, tag_path=where) from None
 
 
 def _shift_in_place(env: Env, paths: list[CompiledPath], seconds: int) -> None:
@@ -65,7 +65,7 @@ def _shift_in_place(env: Env, paths: list[CompiledPath], seconds: int) -> None:
         try:
             shifted = dates.shift(value, seconds)
         except dates.DateTimeError as e:
-            raise EvaluationError(str(e), node.path) from None
+            raise EvaluationError.wrapping(e, tag_path=node.path) from None
         env.obj.set_string(node.container, node.tag, shifted, node.charset, creator=node.creator)
 
 
@@ -75,7 +75,7 @@ def shift_date_time_list(env: Env, args: list[Value]) -> Value:
     try:
         seconds = _increment(env, args, "seconds", "shiftDateTimeListByIncrement")
     except dates.DateTimeError as e:
-        raise EvaluationError(str(e)) from None
+        raise EvaluationError.wrapping(e) from None
     _shift_in_place(env, paths, seconds)
     return VOID
 
@@ -126,7 +126,7 @@ def scale_patient_age(env: Env, args: list[Value]) -> Value:
         try:
             shift_days = dates.birth_date_shift_days(study, birth)
         except dates.DateTimeError as e:
-            raise EvaluationError(f"scalePatientAgeAndDobFromStudyDate: {e}", "(0008,0020)") from None
+            raise EvaluationError.wrapping(e, "scalePatientAgeAndDobFromStudyDate: ", "(0008,0020)") from None
         if shift_days > 0:
             for node in _everywhere(env, PATIENT_BIRTH_DATE):
                 value = node_value(env.obj, node)
@@ -134,7 +134,7 @@ def scale_patient_age(env: Env, args: list[Value]) -> Value:
                     try:
                         moved = dates.shift(value, shift_days * _DAY)
                     except dates.DateTimeError as e:
-                        raise EvaluationError(str(e), node.path) from None
+                        raise EvaluationError.wrapping(e, tag_path=node.path) from None
                     env.obj.set_string(node.container, node.tag, moved, node.charset)
     age_text = _top_value(env, PATIENT_AGE)
     if env.obj.get(env.obj.dataset, PATIENT_AGE) is None:
@@ -142,7 +142,7 @@ def scale_patient_age(env: Env, args: list[Value]) -> Value:
     try:
         age = dates.parse_age(age_text)
     except dates.DateTimeError as e:
-        raise EvaluationError(f"Error parsing age in tag (0010,1010): {e}", "(0010,1010)") from None
+        raise EvaluationError.wrapping(e, "Error parsing age in tag (0010,1010): ", "(0010,1010)") from None
     if age.over_limit:
         for node in _everywhere(env, PATIENT_AGE):
             env.obj.set_string(node.container, node.tag, dates.CAPPED_AGE, node.charset)

@@ -26,17 +26,18 @@ def lookup(env: Env, args: list[Value]) -> Value:
 def get_url(env: Env, args: list[Value]) -> Value:
     url = env.required(args[0], "getURL")
     if not env.context.allow_network:
-        raise EvaluationError(
-            f"getURL[{url}] is refused: network access is off. Allow it explicitly (--allow-network) "
-            "if this script may contact that server"
+        raise EvaluationError.quoting(
+            "getURL[{0}] is refused: network access is off. Allow it explicitly (--allow-network) "
+            "if this script may contact that server",
+            url,
         )
     try:
         with urllib.request.urlopen(url, timeout=env.context.network_timeout) as response:
             body = response.read().decode("utf-8", "replace")
     except ValueError as e:
-        raise EvaluationError(f"getURL: malformed URL {url!r}: {e}") from None
+        raise EvaluationError.quoting("getURL: malformed URL {0!r}: {1}", url, e) from None
     except (urllib.error.URLError, OSError) as e:
-        raise EvaluationError(f"getURL: cannot read {url}: {e}") from None
+        raise EvaluationError.quoting("getURL: cannot read {0}: {1}", url, e) from None
     text = "".join(body.splitlines())  # lines are joined without separators, as XNAT does
     if not text:
         raise EvaluationError("Empty response from external webservice")

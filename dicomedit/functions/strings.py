@@ -60,7 +60,9 @@ def message_format(pattern: str, values: list[str | None]) -> str:
         body = pattern[i + 1 : end]
         index_text = body.split(",", 1)[0].strip()
         if not index_text.isdigit():
-            raise EvaluationError(f"IllegalArgumentException: can't parse argument number: {index_text}")
+            raise EvaluationError.quoting(
+                "IllegalArgumentException: can't parse argument number: {0}", index_text
+            )
         index = int(index_text)
         out.append(_java(values[index]) if index < len(values) else "{" + index_text + "}")
         i = end + 1

@@ -54,7 +54,7 @@ def map_uid(env: Env, args: list[Value]) -> Value:
     try:
         uid.check_prefix(prefix)
     except uid.UIDError as e:
-        raise EvaluationError(f"mapUID: {e}") from None
+        raise EvaluationError.wrapping(e, "mapUID: ") from None
     context = env.context
     memo_key = "null" if key is None else key
     return context.memo(
@@ -68,7 +68,7 @@ def map_referenced_uids(env: Env, args: list[Value]) -> Value:
     try:
         uid.check_prefix(prefix)
     except uid.UIDError as e:
-        raise EvaluationError(f"mapReferencedUIDs: {e}") from None
+        raise EvaluationError.wrapping(e, "mapReferencedUIDs: ") from None
     paths = env.path_strings(args[1:], "mapReferencedUIDs")
     table = env.context.referenced_uid_map
     for node in ops.matching_leaves(env.obj, paths, creators=False):
