@@ -29,7 +29,6 @@ import copy
 import io
 import os
 import struct
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -53,6 +52,7 @@ from pydicom.valuerep import EXPLICIT_VR_LENGTH_32
 from pydicom.values import convert_string
 
 from .engine.elements import members
+from .quiet import quiet_pydicom
 
 PREAMBLE = 128
 PREFIX = b"DICM"
@@ -221,8 +221,7 @@ def parse(data: bytes, path: str | os.PathLike[str]) -> Source | None:
 
 def _guarded(make: Callable[[], Source]) -> Source | None:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet_pydicom():
             return make()
     except _Unsure:
         return None
@@ -446,8 +445,7 @@ def encode(dataset: Dataset, source: Source, *, enforce_file_format: bool) -> li
     ``dataset`` is the one ``source`` read, after a script ran on it.
     """
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet_pydicom():
             return _encode(dataset, source, enforce_file_format)
     except _Unsure:
         return None

@@ -14,16 +14,15 @@ from __future__ import annotations
 import contextlib
 import enum
 import os
-import tempfile
-import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO, cast
 
 import pydicom
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.errors import InvalidDicomError
+from pydicom.sequence import Sequence as DicomSequence
 from pydicom.uid import ExplicitVRLittleEndian
 
 from . import fastpath
@@ -31,22 +30,57 @@ from .engine import CompiledScript, Outcome, RunContext, Status
 from .engine.dicomobject import DicomObject, sync_file_meta
 from .engine.elements import element, members
 from .errors import DicomEditError
+from .fsutil import atomic_output
+from .quiet import quiet_pydicom
 
 UNDEFINED_LENGTH = 0xFFFFFFFF
 
 
 class DicomReadError(DicomEditError):
-    """A file that cannot be used as DICOM input; ``not_dicom`` means it is some other file."""
+    """A file that cannot be used as DICOM input; ``not_dicom`` means it is some other file.
 
-    def __init__(self, path: str | os.PathLike[str], reason: str, *, not_dicom: bool = False) -> None:
+    ``reason`` says what is wrong without quoting the data; ``detail`` is the message of the
+    library that failed, which may quote values (shown only when values are asked for).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        reason: str,
+        *,
+        not_dicom: bool = False,
+        detail: str | None = None,
+    ) -> None:
         super().__init__(f"{os.fspath(path)}: {reason}")
         self.path = os.fspath(path)
         self.reason = reason
         self.not_dicom = not_dicom
+        self.detail = detail
+
+
+def _kind(e: BaseException) -> str:
+    cls = type(e)
+    return cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
+
+
+PARSE_FAILURE = "cannot parse the DICOM data"
+
+
+def _unparseable(path: str | os.PathLike[str], e: Exception) -> DicomReadError:
+    return DicomReadError(path, f"{PARSE_FAILURE} ({_kind(e)})", detail=str(e) or None)
 
 
 class DicomWriteError(DicomEditError):
-    """An output file that could not be written (nothing is left behind)."""
+    """An output file that could not be written (nothing is left behind).
+
+    As for ``DicomReadError``, ``reason`` quotes no data and ``detail`` may.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], reason: str, *, detail: str | None = None) -> None:
+        super().__init__(f"{os.fspath(path)}: {reason}")
+        self.path = os.fspath(path)
+        self.reason = reason
+        self.detail = detail
 
 
 def _looks_like_bare_dataset(head: bytes) -> bool:
@@ -78,8 +112,14 @@ def _read(
         ds: Dataset = source.dataset
     else:
         ds = _read_general(path)
-    _check_complete(path, ds, source.size if source is not None else None)
-    _match_encoding(ds)
+    try:
+        with quiet_pydicom():
+            _check_complete(path, ds, source.size if source is not None else None)
+            _match_encoding(ds)
+    except DicomReadError:
+        raise
+    except Exception as e:  # an element pydicom cannot convert
+        raise _unparseable(path, e) from None
     return ds, source
 
 
@@ -95,13 +135,12 @@ def _read_general(path: str | os.PathLike[str]) -> Dataset:
             path, "not a DICOM file (no DICM prefix and no dataset at the start)", not_dicom=True
         )
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet_pydicom():
             ds: Dataset = pydicom.dcmread(path, force=not has_prefix)
-    except (InvalidDicomError, EOFError, ValueError, KeyError, NotImplementedError) as e:
-        raise DicomReadError(path, f"cannot parse the DICOM data: {e}") from None
     except OSError as e:
         raise DicomReadError(path, f"cannot read the file: {e.strerror or e}") from None
+    except Exception as e:  # pydicom's reader: bad structure, broken deflate data, and the like
+        raise _unparseable(path, e) from None
     return ds
 
 
@@ -161,6 +200,21 @@ def prepare_file_meta(ds: Dataset) -> None:
     if "TransferSyntaxUID" not in meta:
         meta.TransferSyntaxUID = ExplicitVRLittleEndian
     sync_file_meta(DicomObject(ds))
+    _keep_text_bytes(ds)
+
+
+def _keep_text_bytes(ds: Dataset) -> None:
+    """Text the script did not write keeps its bytes, as in XNAT, even when the script changed
+    (0008,0005): pydicom would decode it with the old and re-encode it with the new character
+    set.  Sequences still undecoded are copied as bytes anyway."""
+    current = ds._character_set
+    if ds.original_character_set != current:
+        implicit, little = ds.original_encoding
+        ds.set_original_encoding(implicit, little, current)
+    for elem in members(ds).values():
+        if type(elem) is not RawDataElement and elem.VR == "SQ":
+            for item in cast(DicomSequence, elem.value):
+                _keep_text_bytes(item)
 
 
 def write_dicom(ds: Dataset, path: str | os.PathLike[str], *, source: fastpath.Source | None = None) -> bool:
@@ -173,30 +227,28 @@ def write_dicom(ds: Dataset, path: str | os.PathLike[str], *, source: fastpath.S
     target = Path(path)
     prepare_file_meta(ds)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        with atomic_output(target, durable=False) as fh:
+            return _write(ds, fh, source)
     except OSError as e:
-        raise DicomWriteError(f"{target}: cannot create the output: {e.strerror or e}") from None
-    try:
-        enforce = _has_required_meta(ds)
-        pieces = fastpath.encode(ds, source, enforce_file_format=enforce) if source is not None else None
-        if pieces is not None:
-            assert source is not None
-            with os.fdopen(fd, "wb", buffering=0) as raw:
-                _write_all(raw.fileno(), pieces, source.path)
-        else:
-            if source is not None:
-                source.materialize(ds)
-            with os.fdopen(fd, "wb") as fh, warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                # the encoding follows (0002,0010): kept from the input, or set by alterPixels
-                pydicom.dcmwrite(fh, ds, enforce_file_format=enforce)
-        os.replace(tmp, target)
-        return pieces is not None
-    except Exception as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise DicomWriteError(f"{target}: cannot write the output: {type(e).__name__}: {e}") from None
+        raise DicomWriteError(target, f"cannot write {target}: {e.strerror or e}") from None
+    except Exception as e:  # pydicom cannot encode what the dataset holds
+        reason = f"cannot write {target}: pydicom cannot encode the data ({_kind(e)})"
+        raise DicomWriteError(target, reason, detail=str(e) or None) from None
+
+
+def _write(ds: Dataset, fh: BinaryIO, source: fastpath.Source | None) -> bool:
+    enforce = _has_required_meta(ds)
+    pieces = fastpath.encode(ds, source, enforce_file_format=enforce) if source is not None else None
+    if pieces is not None:
+        assert source is not None
+        _write_all(fh.fileno(), pieces, source.path)
+        return True
+    if source is not None:
+        source.materialize(ds)
+    with quiet_pydicom():
+        # the encoding follows (0002,0010): kept from the input, or set by alterPixels
+        pydicom.dcmwrite(fh, ds, enforce_file_format=enforce)
+    return False
 
 
 _IOV_MAX = 1024
@@ -304,6 +356,54 @@ def overlapping_output(
     return None
 
 
+def colliding_outputs(inputs: Sequence[str | os.PathLike[str]]) -> str | None:
+    """Why two inputs would be written to the same output file, or None.
+
+    Each input file goes to its name, each file under an input directory to its path relative
+    to that directory: inputs ``a/x.dcm`` and ``b/x.dcm``, or directories holding the same
+    relative path, collide.  One input never does; several are walked once to find out.
+    """
+    if len(inputs) < 2:
+        return None
+    roots = [Path(item) for item in inputs]
+    directories = [root for root in roots if root.is_dir()]
+    seen_names: dict[Path, Path] = {}
+    for root in roots:
+        if root.is_dir():
+            continue
+        name = Path(root.name)
+        first = seen_names.setdefault(name, root)
+        if first != root:
+            return f"the inputs {first} and {root} would both be written to {name}"
+    for i, directory in enumerate(directories):
+        others = directories[i + 1 :]
+        for item in find_inputs([directory]):
+            if item.relative in seen_names:
+                clash = seen_names[item.relative]
+                return f"the inputs {clash} and {item.path} would both be written to {item.relative}"
+            for other in others:
+                if (other / item.relative).is_file():
+                    return (
+                        f"the inputs {item.path} and {other / item.relative} would both be written "
+                        f"to {item.relative}"
+                    )
+    return None
+
+
+def output_directory_problem(output: str | os.PathLike[str]) -> str | None:
+    """Why files cannot be written under ``output``, or None; nothing is created here."""
+    target = Path(output).absolute()
+    existing = target
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"cannot create the output directory {output}: {existing} is not a directory"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        action = "write into" if existing == target else "create"
+        return f"cannot {action} the output directory {output}: {existing} is not writable"
+    return None
+
+
 class FileStatus(enum.Enum):
     WRITTEN = "written"  # modified or unchanged, output written (or would be, in a dry run)
     REJECTED = "rejected"
@@ -316,7 +416,7 @@ class FileResult:
     source: Path
     status: FileStatus
     output: Path | None = None
-    message: str | None = None
+    message: str | None = None  # what went wrong, never quoting a data value
     tag_path: str | None = None
     line: int | None = None
     modified: bool = False
@@ -326,6 +426,11 @@ class FileResult:
     after: Dataset | None = field(default=None, repr=False)
     fast_path: bool = False  # read and written by the fast path (``dicomedit.fastpath``)
     summary: str | None = None  # dry runs in another process: the changes, counted
+    detail: str | None = None  # ``message`` in full, quoting data values (which may identify a patient)
+
+
+def _full(reason: str, detail: str | None) -> str | None:
+    return None if detail is None else f"{reason}: {detail}"
 
 
 def process_file(
@@ -350,14 +455,15 @@ def process_file(
         ds, source = _read(item.path, fast=fast, defer_pixels=defer)
     except DicomReadError as e:
         status = FileStatus.SKIPPED if e.not_dicom else FileStatus.FAILED
-        return FileResult(item.path, status, message=e.reason)
+        return FileResult(item.path, status, message=e.reason, detail=_full(e.reason, e.detail))
     outcome: Outcome = script.apply(ds, variables, in_place=not dry_run, run=run)
     if outcome.status is Status.ERROR and source is not None and source.deferred:
         # Not expected (the plan says the pixel data are not read), but never guessed at: the
         # general path runs the file again.
         return process_file(script, item, output_dir, variables=variables, run=run, fast=False)
     common = {
-        "message": outcome.message,
+        "message": outcome.safe_message,
+        "detail": outcome.message if outcome.message != outcome.safe_message else None,
         "tag_path": outcome.tag_path,
         "line": outcome.line,
         "warnings": outcome.warnings,
@@ -385,7 +491,13 @@ def process_file(
         try:
             fast_path = write_dicom(outcome.dataset, target, source=source)
         except DicomWriteError as e:
-            return FileResult(item.path, FileStatus.FAILED, message=str(e), warnings=outcome.warnings)
+            return FileResult(
+                item.path,
+                FileStatus.FAILED,
+                message=e.reason,
+                detail=_full(e.reason, e.detail),
+                warnings=outcome.warnings,
+            )
     return FileResult(
         item.path,
         FileStatus.WRITTEN,

@@ -10,7 +10,7 @@ import pydicom
 import pytest
 
 import dicomedit
-from dicomedit import io
+from dicomedit import fsutil, io
 
 TEST_FILES = Path(pydicom.__file__).parent / "data" / "test_files"
 
@@ -191,3 +191,73 @@ def test_every_bundled_file_with_the_reference_script(
         assert after.PixelData == before.PixelData
     if "PatientName" in before:
         assert after.PatientName == "SUBJ"
+
+
+def _latin1_file(path: Path) -> Path:
+    ds = pydicom.dcmread(TEST_FILES / "CT_small.dcm")
+    ds.SpecificCharacterSet = "ISO_IR 100"
+    ds.PatientName = "Müller^Jörg"
+    ds.save_as(path)
+    return path
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast path", "general path"])
+def test_changing_the_character_set_keeps_the_bytes_of_other_text(tmp_path: Path, fast: bool) -> None:
+    # XNAT writes only what the script assigned; pydicom would re-encode every decoded text
+    source = _latin1_file(tmp_path / "in.dcm")
+    script = dicomedit.compile('version "6.6"\n(0008,0005) := "ISO_IR 192"\n(0008,1030) := "Ünïcode"\n')
+    result = io.process_file(script, io.InputFile(source, Path("out.dcm")), tmp_path / "o", fast=fast)
+    assert result.status is io.FileStatus.WRITTEN and result.fast_path is fast, result
+    assert any("changed (0008,0005)" in w for w in result.warnings)
+    written = pydicom.dcmread(tmp_path / "o" / "out.dcm")
+    assert written.get_item(0x00100010).value == "Müller^Jörg ".encode("latin-1")  # untouched
+    assert written.get_item(0x00081030).value.rstrip(b" ") == "Ünïcode".encode()  # written as UTF-8
+
+
+def test_outputs_get_the_usual_permissions(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        fsutil._new_file_mode.cache_clear()
+        io.write_dicom(io.read_dicom(TEST_FILES / "CT_small.dcm"), tmp_path / "x.dcm")
+    finally:
+        os.umask(old)
+        fsutil._new_file_mode.cache_clear()
+    assert (tmp_path / "x.dcm").stat().st_mode & 0o777 == 0o640
+
+
+def test_an_interrupted_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupt(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pydicom, "dcmwrite", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        io.write_dicom(io.read_dicom(TEST_FILES / "CT_small.dcm"), tmp_path / "x.dcm")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_undecodable_data_is_a_read_error_that_quotes_nothing() -> None:
+    broken = Path(__file__).parent / "fixtures" / "scan" / "undecodable" / "bad_deflate.dcm"
+    with pytest.raises(io.DicomReadError) as err:
+        io.read_dicom(broken)
+    assert err.value.reason == "cannot parse the DICOM data (zlib.error)"
+    assert err.value.detail  # zlib's own words, shown only when values are asked for
+
+
+def test_colliding_outputs(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / name / "s").mkdir(parents=True)
+    (tmp_path / "a" / "s" / "x.dcm").write_bytes(b"")
+    (tmp_path / "b" / "s" / "y.dcm").write_bytes(b"")
+    assert io.colliding_outputs([tmp_path / "a"]) is None
+    assert io.colliding_outputs([tmp_path / "a", tmp_path / "b"]) is None
+    (tmp_path / "b" / "s" / "x.dcm").write_bytes(b"")
+    assert "would both be written to s/x.dcm" in str(io.colliding_outputs([tmp_path / "a", tmp_path / "b"]))
+    files = [tmp_path / "a" / "s" / "x.dcm", tmp_path / "b" / "s" / "x.dcm"]
+    assert "would both be written to x.dcm" in str(io.colliding_outputs(files))
+
+
+def test_output_directory_problem(tmp_path: Path) -> None:
+    assert io.output_directory_problem(tmp_path / "new" / "deeper") is None
+    (tmp_path / "file").write_text("")
+    assert "is not a directory" in str(io.output_directory_problem(tmp_path / "file" / "out"))
+    assert not (tmp_path / "new").exists()  # nothing is created

@@ -150,7 +150,7 @@ def scan_file(
     """Read and scan one file; an unreadable file (or value) gives a report with ``error`` set."""
     name = os.fspath(path)
     try:
-        ds = _read(path)
+        ds = read_dicom(path)
         return scan_dataset(
             ds,
             options=options,
@@ -164,22 +164,6 @@ def scan_file(
         return ScanReport(name, error=e.reason)
     except UndecodableValue as e:
         return ScanReport(name, error=str(e))
-
-
-def _read(path: str | os.PathLike[str]) -> Dataset:
-    """``read_dicom``; a failure it does not foresee (e.g. deflated data that cannot be inflated)
-    is a ``DicomReadError`` too, named by its kind only: pydicom's messages may quote values."""
-    try:
-        return read_dicom(path)
-    except DicomReadError:
-        raise
-    except Exception as e:
-        kind = (
-            type(e).__name__
-            if type(e).__module__ == "builtins"
-            else f"{type(e).__module__}.{type(e).__name__}"
-        )
-        raise DicomReadError(path, f"cannot parse the DICOM data ({kind})") from None
 
 
 class KnownFilesError(ValueError):
@@ -202,7 +186,7 @@ def load_known(paths: Iterable[str | os.PathLike[str]], *, options: Iterable[Opt
             raise KnownFilesError(f"{os.fspath(item)}: no such file or directory")
         for found in find_inputs([item]):
             try:
-                ds = _read(found.path)
+                ds = read_dicom(found.path)
                 originals.append(KnownIndex.add(ds, found.path, found.relative, chosen))
             except DicomReadError as e:
                 if not (e.not_dicom and found.path != Path(item)):
@@ -240,7 +224,7 @@ def scan_paths(
     for position, (found, explicit) in enumerate(inputs):
         name = os.fspath(found.path)
         try:
-            ds = _read(found.path)
+            ds = read_dicom(found.path)
         except DicomReadError as e:
             skipped = e.not_dicom and not explicit
             yield ScanReport(name, error=None if skipped else e.reason, skipped=skipped)

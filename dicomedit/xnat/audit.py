@@ -493,11 +493,8 @@ def audit_session(
         with quiet_pydicom():  # pydicom's warnings quote values; they also come while checking
             try:
                 ds = read_dicom(item.path)
-            except DicomReadError as e:
-                unaudited.append(_unreadable(where, e))
-                continue
-            except Exception as e:  # what read_dicom does not foresee, e.g. deflate data that is broken
-                unaudited.append(UnauditedFile(where, f"{_PARSE_FAILURE} ({type(e).__name__})", str(e)))
+            except DicomReadError as e:  # not DICOM, truncated, or not parseable
+                unaudited.append(UnauditedFile(where, e.reason, e.detail))
                 continue
             try:
                 file_findings = [
@@ -521,17 +518,6 @@ def audit_session(
     return SessionAudit(
         project, session.label, session.id, audited, tuple(findings), unaudited=tuple(unaudited)
     )
-
-
-# read_dicom's reason for a file pydicom could not parse ends with pydicom's own message.
-_PARSE_FAILURE = "cannot parse the DICOM data"
-
-
-def _unreadable(where: str, error: DicomReadError) -> UnauditedFile:
-    """A file ``read_dicom`` refused: not DICOM, truncated, or not parseable."""
-    if error.reason.startswith(_PARSE_FAILURE):
-        return UnauditedFile(where, _PARSE_FAILURE, error.reason)
-    return UnauditedFile(where, error.reason)
 
 
 def _residual(
