@@ -54,15 +54,86 @@ def test_apply_writes_rejects_and_skips(workdir: Path) -> None:
     assert "CompressedSamples" not in out + err  # no patient value is printed
 
 
-def test_apply_failure_is_reported_and_batch_goes_on(workdir: Path) -> None:
+def test_apply_refuses_a_run_without_the_variables_the_script_reads(workdir: Path) -> None:
     code, _, err = invoke(
         "apply", str(workdir / "script.das"), str(workdir / "in"), "-o", str(workdir / "out"),
         "--var", "subject=S1",
     )  # fmt: skip
+    assert code == 2
+    assert err.count("'project'") == 1 and "--var project=VALUE" in err
+    assert not (workdir / "out").exists()  # refused before anything was created
+
+
+def test_apply_failure_is_reported_and_batch_goes_on(workdir: Path) -> None:
+    # Rows (US) cannot hold a name: both DICOM files fail, the text file is skipped
+    (workdir / "fails.das").write_text('version "6.6"\n(0028,0010) := (0010,0010)\n')
+    code, _, err = invoke(
+        "apply", str(workdir / "fails.das"), str(workdir / "in"), "-o", str(workdir / "out")
+    )
     assert code == 1
-    assert "ct.dcm: Unknown variable: project [script line 3]; pass it with --var project=VALUE" in err
+    assert "ct.dcm: Cannot store '<value hidden>' in a US element: not a Java int" in err
+    assert "--show-values shows the values" in err and "[script line 2]" in err
+    assert "CompressedSamples" not in err  # the patient's name is not printed
     assert "0 written, 0 rejected, 1 skipped, 2 failed" in err
     assert not (workdir / "out" / "ct.dcm").exists()
+
+
+def test_apply_show_values_quotes_the_data(workdir: Path) -> None:
+    (workdir / "fails.das").write_text('version "6.6"\n(0028,0010) := (0010,0010)\n')
+    code, _, err = invoke(
+        "apply", str(workdir / "fails.das"), str(workdir / "in" / "ct.dcm"), "-o", str(workdir / "out"),
+        "--show-values",
+    )  # fmt: skip
+    assert code == 1
+    assert "ct.dcm: Cannot store 'CompressedSamples^CT1' in a US element" in err
+
+
+def test_apply_refuses_inputs_that_would_overwrite_each_other(workdir: Path) -> None:
+    (workdir / "other").mkdir()
+    shutil.copy(workdir / "in" / "ct.dcm", workdir / "other" / "ct.dcm")
+    for inputs in (
+        [workdir / "in" / "ct.dcm", workdir / "other" / "ct.dcm"],  # two files of one name
+        [workdir / "in", workdir / "other"],  # two directories holding the same relative path
+        [workdir / "other" / "ct.dcm", workdir / "in"],  # a file and a directory
+    ):
+        code, _, err = invoke(
+            "apply", str(workdir / "script.das"), *map(str, inputs), "-o", str(workdir / "out"),
+            "--var", "subject=S1", "--var", "project=P1",
+        )  # fmt: skip
+        assert code == 2, err
+        assert "would both be written to ct.dcm" in err
+        assert not (workdir / "out").exists()
+
+
+def test_apply_refuses_an_output_that_cannot_be_created(workdir: Path) -> None:
+    (workdir / "taken").write_text("not a directory")
+    code, _, err = invoke(
+        "apply", str(workdir / "script.das"), str(workdir / "in"), "-o", str(workdir / "taken" / "out"),
+        "--var", "subject=S1", "--var", "project=P1",
+    )  # fmt: skip
+    assert code == 2
+    assert err.count("cannot create the output directory") == 1  # once, not once per file
+    assert "taken is not a directory" in err
+    assert "Traceback" not in err
+
+
+def test_apply_names_the_files_a_warning_is_about(workdir: Path) -> None:
+    (workdir / "map.das").write_text('version "6.6"\n(0020,0010) := mapUID[(0010,0020), "1.2.3"]\n')
+    code, _, err = invoke("apply", str(workdir / "map.das"), str(workdir / "in"), "-o", str(workdir / "out"))
+    assert code == 0, err
+    assert err.count("warning: mapUID[(0010,0020), …] maps the tag path text") == 1
+    assert f"(2 files, first {workdir / 'in' / 'ct.dcm'})" in err
+
+
+def test_apply_reports_an_undecodable_file_without_a_traceback(workdir: Path) -> None:
+    broken = Path(__file__).parent / "fixtures" / "scan" / "undecodable" / "bad_deflate.dcm"
+    code, _, err = invoke(
+        "apply", str(workdir / "script.das"), str(broken), "-o", str(workdir / "out"),
+        "--var", "subject=S1", "--var", "project=P1",
+    )  # fmt: skip
+    assert code == 1
+    assert "bad_deflate.dcm: cannot parse the DICOM data (zlib.error)" in err
+    assert "Traceback" not in err and not (workdir / "out").exists()
 
 
 def test_apply_reports_tag_path(workdir: Path) -> None:
@@ -118,5 +189,6 @@ def test_diff(workdir: Path) -> None:
     code, out, err = invoke("diff", str(workdir / "script.das"), str(workdir / "in" / "sub" / "mr.dcm"),
                             "--var", "subject=S1", "--var", "project=P1")  # fmt: skip
     assert code == 0 and "rejected" in err
-    code, out, err = invoke("diff", str(workdir / "script.das"), str(workdir / "in" / "sub" / "notes.txt"))
+    code, out, err = invoke("diff", str(workdir / "script.das"), str(workdir / "in" / "sub" / "notes.txt"),
+                            "--var", "subject=S1", "--var", "project=P1")  # fmt: skip
     assert code == 2 and "not a DICOM file" in err

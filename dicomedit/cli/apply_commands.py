@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import click
@@ -19,7 +19,9 @@ from ..io import (
     FileResult,
     FileStatus,
     InputFile,
+    colliding_outputs,
     find_inputs,
+    output_directory_problem,
     overlapping_output,
     read_dicom,
 )
@@ -90,10 +92,13 @@ def _common(fn: click.decorators.FC) -> click.decorators.FC:
     return fn
 
 
-def _problem_line(result: FileResult) -> str:
+def _problem_line(result: FileResult, show_values: bool) -> str:
     where = f" ({result.tag_path})" if result.tag_path else ""
     line = f" [script line {result.line}]" if result.line else ""
-    return f"{result.source}: {result.message}{where}{line}{_hint(result.message)}"
+    message = result.message
+    if result.detail is not None:
+        message = result.detail if show_values else f"{message} (--show-values shows the values)"
+    return f"{result.source}: {message}{where}{line}{_hint(result.message)}"
 
 
 def _hint(message: str | None) -> str:
@@ -101,6 +106,19 @@ def _hint(message: str | None) -> str:
         name = message.removeprefix("Unknown variable: ")
         return f"; pass it with --var {name}=VALUE"
     return ""
+
+
+def _require_variables(script: CompiledScript, given: Mapping[str, str | None]) -> None:
+    """A variable the script reads but nobody sets fails every file: say so once, up front."""
+    missing = sorted(script.required_variables - given.keys())
+    if missing:
+        names = ", ".join(repr(n) for n in missing)
+        example = " ".join(f"--var {n}=VALUE" for n in missing)
+        raise UsageProblem(
+            f"the script reads {names} before assigning {'it' if len(missing) == 1 else 'them'}: "
+            "XNAT supplies project, subject and session on import, and an upload client may set "
+            f"others; give the values this run should use: {example}"
+        )
 
 
 @click.command("apply")
@@ -121,6 +139,11 @@ def _hint(message: str | None) -> str:
     metavar="ADDRESS",
     help="Send the files to the workers of this Dask scheduler, e.g. tcp://scheduler:8786.",
 )
+@click.option(
+    "--show-values",
+    is_flag=True,
+    help="Quote data values in error messages (they may identify a patient; hidden by default).",
+)
 @_common
 def apply_command(
     script: str,
@@ -129,6 +152,7 @@ def apply_command(
     dry_run: bool,
     jobs: int | None,
     dask_address: str | None,
+    show_values: bool,
     variables: tuple[str, ...],
     lookups: tuple[str, ...],
     allow_network: bool,
@@ -140,7 +164,8 @@ def apply_command(
     with the same relative paths; inputs are never modified.  A file the script fails on is not
     written and the batch goes on; rejected files are not written; other files are skipped.
     Files are processed in parallel (--jobs, or a Dask cluster with --dask); the report lists
-    them in input order either way.  Exits 0 when no file failed, 1 otherwise, 2 on bad usage.
+    them in input order either way.  Error messages leave data values out unless
+    --show-values is given.  Exits 0 when no file failed, 1 otherwise, 2 on bad usage.
     """
     if output is None and not dry_run:
         raise UsageProblem("--output DIR is required (or use --dry-run to write nothing)")
@@ -151,24 +176,33 @@ def apply_command(
     (source,) = read_scripts([script])
     release = resolve_xnat(xnat)
     context = _context(lookups, allow_network, release)
-    job = Job(source.text, source.name, output, context, _variables(variables), dry_run)
-    _checked(job.script, script, release)
+    given = _variables(variables)
+    job = Job(source.text, source.name, output, context, given, dry_run)
+    _require_variables(_checked(job.script, script, release), given)
     first = next(iter(find_inputs(inputs)), None)
     if first is None:
         raise UsageProblem("no input files found")
+    if output is not None:
+        collision = colliding_outputs(inputs)
+        if collision:
+            raise UsageProblem(f"{collision}: give them in separate runs, or as one directory")
+        problem = None if dry_run else output_directory_problem(output)
+        if problem:
+            raise UsageProblem(problem)
     counts: Counter[FileStatus] = Counter()
-    warnings: Counter[str] = Counter()
+    warnings: dict[str, list[Path]] = {}
     total = 0
     for item, result in _run(job, inputs, jobs, dask_address):
         total += 1
         counts[result.status] += 1
-        warnings.update(result.warnings)
+        for message in result.warnings:
+            warnings.setdefault(message, []).append(result.source)
         for line in result.echoed:
             click.echo(line)
-        _report(item, result, dry_run)
-    for message, n in sorted(warnings.items()):
-        suffix = f" ({plural(n, 'file')})" if n > 1 else ""
-        click.echo(f"warning: {message}{suffix}", err=True)
+        _report(item, result, dry_run, show_values)
+    for message, files in warnings.items():
+        where = f"{files[0]}" if len(files) == 1 else f"{plural(len(files), 'file')}, first {files[0]}"
+        click.echo(f"warning: {message} ({where})", err=True)
     written = "would be written" if dry_run else "written"
     click.echo(
         f"{plural(total, 'file')}: {counts[FileStatus.WRITTEN]} {written}, "
@@ -202,10 +236,10 @@ def _run(
         raise UsageProblem(str(e)) from e
 
 
-def _report(item: InputFile, result: FileResult, dry_run: bool) -> None:
-    # Values never appear here: file names, tag paths and XNAT's messages only.
+def _report(item: InputFile, result: FileResult, dry_run: bool, show_values: bool) -> None:
+    # Values appear only when asked for: file names, tag paths and XNAT's messages otherwise.
     if result.status is FileStatus.FAILED:
-        click.echo(f"error: {_problem_line(result)}", err=True)
+        click.echo(f"error: {_problem_line(result, show_values)}", err=True)
     elif result.status is FileStatus.REJECTED:
         click.echo(f"{result.source}: rejected, not written ({result.message})", err=True)
     elif result.status is FileStatus.SKIPPED:
@@ -237,11 +271,13 @@ def diff_command(
     Exits 0 when the script ran (or rejected the file), 1 when it failed on the file.
     """
     compiled, context = _load(script, lookups, allow_network, xnat)
+    given = _variables(variables)
+    _require_variables(compiled, given)
     try:
         before = read_dicom(Path(file))
-    except DicomReadError as e:
-        raise UsageProblem(str(e)) from e
-    outcome = compiled.apply(before, _variables(variables), run=context)
+    except DicomReadError as e:  # diff shows values anyway: pydicom's words too
+        raise UsageProblem(f"{e}: {e.detail}" if e.detail else str(e)) from e
+    outcome = compiled.apply(before, given, run=context)
     for line in outcome.echoed:
         click.echo(f"echo: {line}")
     for warning in outcome.warnings:
