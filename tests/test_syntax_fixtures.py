@@ -92,3 +92,35 @@ def test_table_driver_agrees_with_larks_own_parser(script: Path) -> None:
     )
     tokens = drop_separators_before_else(tokenize(preprocess(script.read_text(encoding="utf-8")))[0])
     assert lark.parse(tokens, start="start") == _drive(tokens, "start")  # type: ignore[arg-type]
+
+
+def test_fmt_aligns_trailing_comments_of_consecutive_lines() -> None:
+    text = (
+        'version "6.6"\n'
+        "-(0010,0010) // name\n"
+        "*/(0010,0020) := session    // id\n"
+        "\n"
+        '(0008,0050) := ""  // accession, a run of its own\n'
+        "hashUIDList[{\n"
+        "  (0020,000D), // study\n"
+        "  */(0008,1155) // referenced\n"
+        "}]\n"
+    )
+    assert format_script(text) == (
+        'version "6.6"\n'
+        "-(0010,0010)              // name\n"
+        "*/(0010,0020) := session  // id\n"
+        "\n"
+        '(0008,0050) := ""  // accession, a run of its own\n'
+        "hashUIDList[{\n"
+        "    (0020,000D),   // study\n"
+        "    */(0008,1155)  // referenced\n"
+        "}]\n"
+    )
+    assert format_script(format_script(text)) == format_script(text)
+
+
+def test_the_reference_script_is_in_canonical_layout_and_ascii() -> None:
+    text = (Path(__file__).parents[1] / "scripts" / "anon_script.das").read_text(encoding="utf-8")
+    assert format_script(text) == text
+    assert text.isascii()  # XNAT reads uploads as ISO-8859-1; other tools may not

@@ -43,6 +43,7 @@ class _Formatter:
     comments: list[Comment]
     used: set[int] = field(default_factory=set)  # indexes into comments
     out: list[str] = field(default_factory=list)
+    code_width: dict[int, int] = field(default_factory=dict)  # out index -> where its comment starts
     blank: set[int] = field(default_factory=set)
     last_line: int = 0  # last original line emitted, for blank-line preservation
 
@@ -87,10 +88,25 @@ class _Formatter:
                 if i not in self.used and c.line in ln.anchors:
                     self.used.add(i)
                     trailing.append(c.text.rstrip())
-            text = INDENT * depth + ln.text
+            text = (INDENT * depth + ln.text).rstrip()
             if trailing:
+                self.code_width[len(self.out)] = len(text)
                 text = f"{text}  {' '.join(trailing)}"
             self.out.append(text.rstrip())
+
+    def align_trailing_comments(self) -> None:
+        """Trailing comments on consecutive lines start in one column, two spaces after the
+        longest code among them (a line without one ends the run)."""
+        run: list[int] = []
+        for index in [*sorted(self.code_width), -2]:
+            if run and index != run[-1] + 1:
+                column = max(self.code_width[i] for i in run)
+                for i in run:
+                    width = self.code_width[i]
+                    code, comment = self.out[i][:width], self.out[i][width + 2 :]
+                    self.out[i] = f"{code.ljust(column)}  {comment}"
+                run = []
+            run.append(index)
 
     # -- statements ----------------------------------------------------------------------------
     def statement(self, st: ast.Statement, depth: int) -> list[_Line]:
@@ -230,6 +246,7 @@ def path(p: ast.TagPath) -> str:
 def _render(statements: tuple[ast.Statement, ...], source: Source) -> str:
     fm = _Formatter(source, sorted(source.comments, key=lambda c: (c.line, c.column)))
     fm.block(statements, 0, None)
+    fm.align_trailing_comments()
     for i, c in enumerate(fm.comments):
         if i not in fm.used:  # never lose a comment
             fm.out.append(c.text.rstrip())
