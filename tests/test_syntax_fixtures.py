@@ -124,3 +124,20 @@ def test_the_reference_script_is_in_canonical_layout_and_ascii() -> None:
     text = (Path(__file__).parents[1] / "scripts" / "anon_script.das").read_text(encoding="utf-8")
     assert format_script(text) == text
     assert text.isascii()  # XNAT reads uploads as ISO-8859-1; other tools may not
+
+
+def test_grammar_cache_is_private_and_refused_when_others_can_write_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dicomedit.syntax import parser
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = parser._cache_file("grammar text")
+    assert isinstance(path, str) and Path(path).parent == tmp_path / "dicomedit"
+    assert (tmp_path / "dicomedit").stat().st_mode & 0o077 == 0
+    Path(path).write_bytes(b"")
+    Path(path).chmod(0o666)  # a pickle others may write is never loaded
+    assert parser._cache_file("grammar text") is False
+    Path(path).chmod(0o600)
+    (tmp_path / "dicomedit").chmod(0o777)
+    assert parser._cache_file("grammar text") is False

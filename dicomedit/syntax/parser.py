@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import hashlib
 import importlib.resources
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -226,15 +228,38 @@ class _Tables:
     end_states: dict[str, int]
 
 
+def _cache_file(grammar: str) -> str | bool:
+    """Where Lark keeps its analysis of the grammar between runs (building it costs about 0.15 s
+    per process): a private folder of the user's cache.  False when there is none we can trust:
+    the cache is a pickle, and one that others can write could run their code when loaded."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "dicomedit")
+    digest = hashlib.sha256(grammar.encode("utf-8")).hexdigest()[:16]
+    path = os.path.join(folder, f"grammar-{digest}.lark")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        for item in (folder, path):
+            if item == path and not os.path.exists(path):
+                continue
+            info = os.stat(item)
+            if info.st_mode & 0o022 or (hasattr(os, "getuid") and info.st_uid != os.getuid()):
+                return False
+    except OSError:
+        return False
+    return path
+
+
 @functools.lru_cache(maxsize=1)
 def _tables() -> _Tables:
+    grammar = grammar_text()
     lark = Lark(
-        grammar_text(),
+        grammar,
         parser="lalr",
         lexer=_NoLexer,
         transformer=_ToAst(),
         maybe_placeholders=False,
         start=["start", "tagpath_text"],
+        cache=_cache_file(grammar),  # Lark checks the grammar and options stored with it
     )
     lalr = lark.parser.parser.parser  # the LALR parser: its parse table and rule callbacks
     table, callbacks = lalr.parse_table, lalr.callbacks

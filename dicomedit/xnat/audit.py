@@ -402,7 +402,8 @@ def check_metadata(
         elif exp.want is Want.VALUE and value != exp.value:
             out.append((name, "A122", f"holds another value than {exp.origin} sets for {_attr(tag)}", value))
         elif exp.want is Want.HOST and value != variables.get(exp.value or "", ""):
-            out.append((name, "A123", f"does not hold the {exp.value} label that {exp.origin} assigns", value))
+            message = f"does not hold the {exp.value} label that {exp.origin} assigns"
+            out.append((name, "A123", message, value))
     for lab in labels:
         label = variables.get(lab.label, "")
         for name, raw in fields.items():
