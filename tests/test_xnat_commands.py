@@ -269,3 +269,59 @@ def test_nifti_status_of_a_project(fake_xnat: FakeXNAT) -> None:
     with XNATClient(Credentials(fake_xnat.url, "admin", "admin")) as c:
         change = nifti_enable(c, "P")
     assert change.after.active and change.after.enabled_for_project
+
+
+# -- credentials and option validation -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("user", "password"), [("admin", "pw€x"), ("ädmin€", "admin")])
+def test_credentials_basic_auth_cannot_send_are_a_credentials_error(
+    fake_xnat: FakeXNAT, user: str, password: str
+) -> None:
+    result = run(fake_xnat, "status", user=user, password=password)
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "outside ISO-8859-1" in result.output
+    assert "pw€x" not in result.output
+    assert not fake_xnat.requests
+
+
+@pytest.mark.parametrize("option", ["--timeout", "--verify-timeout"])
+@pytest.mark.parametrize("value", ["0", "-1", "-5", "nan", "inf", "soon"])
+def test_timeouts_must_be_positive_finite_seconds(fake_xnat: FakeXNAT, option: str, value: str) -> None:
+    result = run(fake_xnat, "publish", str(SCRIPTS / "site.das"), f"{option}={value}")
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "seconds" in result.output
+    assert not fake_xnat.requests
+
+
+def test_a_positive_timeout_is_accepted(fake_xnat: FakeXNAT) -> None:
+    result = run(fake_xnat, "status", "--timeout", "0.5")
+    assert result.exit_code == 0, result.output
+
+
+def test_publish_xnat_that_is_not_a_release_is_a_usage_error(fake_xnat: FakeXNAT) -> None:
+    for value in ("9.9", "banana"):
+        result = run(fake_xnat, "publish", str(SCRIPTS / "site.das"), "--xnat", value)
+        assert result.exit_code == 2, result.output
+        assert "--xnat" in result.output and value in result.output
+    assert not fake_xnat.requests
+    checked = CliRunner().invoke(main, ["check", "--xnat", "9.9", str(SCRIPTS / "site.das")])
+    assert checked.exit_code == 2
+
+
+def test_a_malformed_netrc_does_not_matter_when_the_environment_has_the_password(
+    fake_xnat: FakeXNAT, tmp_path: Path
+) -> None:
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine 127.0.0.1 login admin password\n   macdef\n broken 'quote\n")
+    netrc.chmod(0o600)
+    env = {"XNAT_URL": fake_xnat.url, "XNAT_USER": "admin", "XNAT_PASSWORD": "admin", "HOME": str(tmp_path)}
+    result = CliRunner().invoke(main, ["status"], env=env)
+    assert result.exit_code == 0, result.output
+    # Without the password in the environment the netrc is needed, and its problem is reported.
+    env.pop("XNAT_PASSWORD")
+    result = CliRunner().invoke(main, ["status"], env=env)
+    assert result.exit_code == 2
+    assert ".netrc cannot be read" in result.output

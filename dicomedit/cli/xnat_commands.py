@@ -7,6 +7,7 @@ becomes one message on standard error and an exit code, never a traceback.
 from __future__ import annotations
 
 import functools
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ import click
 from ..diagnostics import Diagnostic, render_text
 from ..errors import ScriptError
 from ..fsutil import atomic_write_bytes
+from ..releases import ReleaseError, parse_release
 from ..xnat import (
     ClientSettings,
     CredentialsError,
@@ -51,6 +53,35 @@ class Connection:
     jsession: bool
 
 
+class Seconds(click.ParamType):
+    """A positive, finite number of seconds (``0``, negatives, ``nan`` and ``inf`` are refused)."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not math.isfinite(number) or number <= 0:
+            self.fail(f"{value!r} is not a positive number of seconds, e.g. 30", param, ctx)
+        return number
+
+
+SECONDS = Seconds()
+
+
+def _release_option(value: str | None) -> str | None:
+    """``--xnat RELEASE`` of publish: a release string this tool can read, or a usage error."""
+    if value is None:
+        return None
+    try:
+        parse_release(value)
+    except ReleaseError as e:
+        raise click.BadParameter(str(e), param_hint="'--xnat'") from None
+    return value
+
+
 def connection_options(f: F) -> F:
     """--url, --user, TLS and timeout options shared by every XNAT command."""
     options = [
@@ -69,7 +100,11 @@ def connection_options(f: F) -> F:
             "--insecure", is_flag=True, help="Do not verify the TLS certificate (unsafe; warns loudly)."
         ),
         click.option(
-            "--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait for each answer."
+            "--timeout",
+            type=SECONDS,
+            default=120.0,
+            show_default=True,
+            help="Seconds to wait for each answer.",
         ),
         click.option(
             "--jsession",
@@ -185,10 +220,16 @@ def _warn_override(xnat: str | None, server_release: str) -> None:
 @click.option("--project", help="Publish as this project's script instead of the site-wide one.")
 @click.option("--no-enable", is_flag=True, help="Upload, but leave the enabled setting as it is.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
-@click.option("--xnat", "xnat", metavar="RELEASE", help="Check against this release instead of the server's.")
+@click.option(
+    "--xnat",
+    "xnat",
+    metavar="RELEASE",
+    callback=lambda _ctx, _param, value: _release_option(value),
+    help="Check against this release instead of the server's.",
+)
 @click.option(
     "--verify-timeout",
-    type=float,
+    type=SECONDS,
     default=10.0,
     show_default=True,
     help="Seconds to wait for XNAT to show the new script when reading it back.",

@@ -71,7 +71,10 @@ def resolve_credentials(
     base = normalise_url(base)
     host = urlsplit(base).hostname or ""
     login = user or env.get(USER_VARIABLE)
-    net_login, net_password = _from_netrc(host, netrc_file)
+    password = env.get(PASSWORD_VARIABLE)
+    # With both the user and the password given, ~/.netrc is not needed and not even parsed:
+    # a broken netrc must not stop a job whose credentials are all in the environment.
+    net_login, net_password = (None, None) if login and password else _from_netrc(host, netrc_file)
     if not login:
         login = net_login
     if not login:
@@ -79,19 +82,33 @@ def resolve_credentials(
             f"no XNAT user: pass --user NAME or set {USER_VARIABLE} (or add a 'machine {host}' entry "
             "with a login to ~/.netrc)"
         )
-    password = env.get(PASSWORD_VARIABLE)
     if password:
-        return Credentials(base, login, password, PASSWORD_VARIABLE)
+        return _sendable(Credentials(base, login, password, PASSWORD_VARIABLE))
     if net_password is not None and (net_login is None or net_login == login):
-        return Credentials(base, login, net_password, "~/.netrc")
+        return _sendable(Credentials(base, login, net_password, "~/.netrc"))
     if prompt is not None:
         typed = prompt(f"XNAT password for {login} at {base}")
         if typed:
-            return Credentials(base, login, typed, "prompt")
+            return _sendable(Credentials(base, login, typed, "prompt"))
     raise CredentialsError(
         f"no password for {login} at {base}: set {PASSWORD_VARIABLE}, add a 'machine {host}' entry to "
         "~/.netrc, or run in a terminal to be asked"
     )
+
+
+def _sendable(credentials: Credentials) -> Credentials:
+    """Refuse a user or password that HTTP Basic authentication cannot carry (ISO-8859-1 only)."""
+    for what, text in (("user name", credentials.user), ("password", credentials.password)):
+        try:
+            text.encode("latin-1")
+        except UnicodeEncodeError:
+            source = credentials.source if what == "password" else f"--user or {USER_VARIABLE}"
+            raise CredentialsError(
+                f"the XNAT {what} (from {source}) contains a character outside ISO-8859-1, which "
+                "HTTP Basic authentication cannot send; check that it is the right one, or create an "
+                "alias token in XNAT and use its alias and secret instead"
+            ) from None
+    return credentials
 
 
 def _from_netrc(host: str, netrc_file: str | Path | None) -> tuple[str | None, str | None]:
