@@ -53,10 +53,13 @@ class Connection:
     jsession: bool
 
 
-class Seconds(click.ParamType):
+class Seconds(click.FloatRange):
     """A positive, finite number of seconds (``0``, negatives, ``nan`` and ``inf`` are refused)."""
 
     name = "seconds"
+
+    def __init__(self) -> None:
+        super().__init__(min=0, min_open=True)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
         try:
