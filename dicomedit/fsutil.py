@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,12 +26,14 @@ def atomic_output(path: str | os.PathLike[str], *, durable: bool = True) -> Iter
     """Open a temporary file next to ``path``; on success it replaces ``path`` in one rename.
 
     On any error or interruption the temporary file is removed, so a reader never sees a
-    partial file.  The result gets the permissions a plain ``open()`` would give it.
+    partial file.  A symbolic link is written through: its target is replaced and the link
+    kept.  Anything else that is not a regular file (a folder, FIFO, device, socket) is
+    refused with an ``OSError``, as is a path under a regular file ("not a directory").
+    The result gets the permissions a plain ``open()`` would give it.
     ``durable`` flushes the data to the disk before the rename (batches of many files may skip
     it: the rename alone already keeps partial files out of sight).
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = _writable_target(Path(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -43,6 +47,38 @@ def atomic_output(path: str | os.PathLike[str], *, durable: bool = True) -> Iter
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISLNK, "a symbolic link that cannot be resolved"),
+)
+
+
+def _writable_target(target: Path) -> Path:
+    """The regular file to replace for ``target`` (a link's resolved target); missing folders made."""
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))
+    try:
+        mode = target.lstat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except NotADirectoryError:
+        mode = None  # reported below, naming the file that is in the way
+    if mode is not None and not stat.S_ISREG(mode):
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        raise OSError(errno.EEXIST, f"it is {kind}, not a regular file; refusing to replace it", str(target))
+    for ancestor in target.parents:
+        if ancestor.exists() or ancestor.is_symlink():
+            if not ancestor.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, f"{ancestor} is not a directory", str(ancestor))
+            break
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:

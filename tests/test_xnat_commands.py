@@ -102,6 +102,53 @@ def test_pull_where_no_file_can_be_written_is_a_clear_usage_error(
     assert f"error: cannot write the script to {out}: " in result.output
     assert isinstance(result.exception, SystemExit), result.exception  # no traceback
     assert blocker.read_text() == "not a folder"
+    assert f"{blocker} is not a directory" in result.output
+
+
+def test_pull_refuses_to_replace_a_fifo_or_a_folder(fake_xnat: FakeXNAT, tmp_path: Path) -> None:
+    import os
+    import stat
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result = run(fake_xnat, "pull", "-o", str(fifo))
+    assert result.exit_code == 2, result.output
+    assert f"error: cannot write the script to {fifo}: it is a named pipe (FIFO), not a regular file" in (
+        result.output
+    )
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    link = tmp_path / "to-pipe"
+    link.symlink_to(fifo)
+    result = run(fake_xnat, "pull", "-o", str(link))
+    assert result.exit_code == 2, result.output
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and link.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe", "to-pipe"]  # no temporary file left
+
+
+def test_pull_through_a_symlink_replaces_its_target_and_keeps_the_link(
+    fake_xnat: FakeXNAT, tmp_path: Path
+) -> None:
+    real = tmp_path / "scripts" / "live.das"
+    real.parent.mkdir()
+    real.write_text("old\n")
+    link = tmp_path / "current.das"
+    link.symlink_to(Path("scripts") / "live.das")
+    result = run(fake_xnat, "pull", "-o", str(link))
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and link.readlink() == Path("scripts") / "live.das"
+    assert real.read_text() == DEFAULT_SCRIPT + "\n"
+    dangling = tmp_path / "dangling.das"
+    dangling.symlink_to(tmp_path / "new" / "made.das")
+    result = run(fake_xnat, "pull", "-o", str(dangling))
+    assert result.exit_code == 0, result.output
+    assert dangling.is_symlink() and (tmp_path / "new" / "made.das").read_text() == DEFAULT_SCRIPT + "\n"
+
+
+def test_pull_to_an_empty_file_name_is_a_usage_error(fake_xnat: FakeXNAT) -> None:
+    result = run(fake_xnat, "pull", "-o", "")
+    assert result.exit_code == 2, result.output
+    assert "'-o' / '--output'" in result.output
+    assert not fake_xnat.requests
 
 
 def test_pull_of_a_project_without_script_says_so(fake_xnat: FakeXNAT) -> None:

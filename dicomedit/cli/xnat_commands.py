@@ -313,6 +313,10 @@ def publish_command(
 @handle_errors()
 def pull_command(project: str | None, output: str, **kwargs: Any) -> None:
     """Download the anonymization script XNAT runs now."""
+    if not output.strip():
+        raise click.BadParameter(
+            "give a file name, or '-' for standard output", param_hint="'-o' / '--output'"
+        )
     conn = _connection(kwargs)
     scope = Scope(project)
     with connect(conn) as client:
