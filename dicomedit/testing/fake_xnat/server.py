@@ -230,6 +230,9 @@ class FakeXNAT(Seeder):
             if self.knobs.fail_next > 0:
                 self.knobs.fail_next -= 1
                 return tomcat_error(self.knobs.fail_status), None
+            for rule in self.knobs.fail_requests:
+                if rule.take(request.method, request.path):
+                    return tomcat_error(rule.status), None
         if request.path == _LOGIN_PAGE and request.method in ("GET", "HEAD"):
             return Response(200, _LOGIN_HTML.encode(), "text/html;charset=UTF-8"), None
         if self.knobs.login_redirect:

@@ -226,6 +226,9 @@ class Knobs:
     zip_link_entries: extra (name, target) symbolic-link entries appended to every zip.
     login_redirect: answer every request with 302 to the login page, as a server behind a
     single-sign-on proxy or one that takes the client for a browser does.
+    fail_requests: answer requests matching a rule (method and exact path) with its status,
+    ``times`` times (``None``: always) after letting the first ``skip`` through, e.g.
+    ``[FailRule("PUT", "/xapi/anonymize/site/enabled")]``.
     """
 
     read_lag_reads: int = 0
@@ -244,6 +247,29 @@ class Knobs:
     zip_extra_entries: list[tuple[str, bytes]] = field(default_factory=list)
     zip_link_entries: list[tuple[str, str]] = field(default_factory=list)
     login_redirect: bool = False
+    fail_requests: list[FailRule] = field(default_factory=list)
+
+
+@dataclass
+class FailRule:
+    """One kind of request the fake answers with an error (see ``Knobs.fail_requests``)."""
+
+    method: str
+    path: str
+    status: int = 500
+    times: int | None = 1
+    skip: int = 0
+
+    def take(self, method: str, path: str) -> bool:
+        """Whether this request fails now (and count it)."""
+        if method != self.method or path != self.path or self.times == 0:
+            return False
+        if self.skip > 0:
+            self.skip -= 1
+            return False
+        if self.times is not None:
+            self.times -= 1
+        return True
 
 
 def new_session_id() -> str:
