@@ -9,7 +9,7 @@ from click.testing import CliRunner, Result
 
 from dicomedit.cli import main
 from dicomedit.errors import ScriptError
-from dicomedit.testing.fake_xnat import DEFAULT_SCRIPT, FakeXNAT
+from dicomedit.testing.fake_xnat import DEFAULT_SCRIPT, FailRule, FakeXNAT
 from dicomedit.xnat import (
     ClientSettings,
     Credentials,
@@ -221,7 +221,8 @@ def test_verification_failure_restores_the_previous_script(fake_xnat: FakeXNAT) 
     result = run(fake_xnat, "publish", script("site_changed.das"), "--verify-timeout", "0.3")
     assert result.exit_code == 1
     assert "does not show the upload" in result.output
-    assert "previous script and setting were restored" in result.output
+    assert "the site-wide script had been uploaded" in result.output
+    assert "The previous script and its enabled setting were restored and verified" in result.output
     assert normalise_script(fake_xnat.site_script) == normalise_script((SCRIPTS / "site.das").read_text())
 
 
@@ -297,5 +298,79 @@ def test_disabled_project_script_cannot_be_read_back_and_says_so(fake_xnat: Fake
     project.script, project.script_enabled = 'version "6.3"\n', False
     result = run(fake_xnat, "publish", script("project.das"), "--project", "P", "--no-enable")
     assert result.exit_code == 0, result.output
-    assert "could not be read back" in result.output
-    assert project.script is not None and '"Study A"' in project.script and not project.script_enabled
+    assert "could not be read back" in result.stderr
+    assert "verified: XNAT serves" not in result.output
+    assert "not verified: the script of project P is disabled" in result.stdout
+    assert "no diff can be shown" in result.stderr
+    assert "+(0008,1030)" not in result.output  # no diff against a script that could not be read
+    assert project.script is not None and '"Study A"' in project.script
+    assert project.script_enabled is False
+
+
+def test_no_enable_on_a_project_without_a_script_uploads_it_disabled(fake_xnat: FakeXNAT) -> None:
+    project = fake_xnat.add_project("P")
+    result = run(fake_xnat, "publish", script("project.das"), "--project", "P", "--no-enable")
+    assert result.exit_code == 0, result.output
+    assert project.script is not None and '"Study A"' in project.script
+    assert project.script_enabled is False  # XNAT starts a new project configuration enabled
+    assert "uploaded the script of project P" in result.stdout
+    assert "not verified" in result.stdout and "verified: XNAT serves" not in result.output
+    assert "restored" not in result.output
+
+
+def test_failed_verification_of_a_first_project_script_says_what_the_rollback_did(
+    fake_xnat: FakeXNAT,
+) -> None:
+    project = fake_xnat.add_project("P")
+    fake_xnat.knobs.corrupt_script_writes = 1
+    result = run(fake_xnat, "publish", script("project.das"), "--project", "P", "--verify-timeout", "0.3")
+    assert result.exit_code == 1
+    assert "the script of project P had been uploaded" in result.output
+    assert "had no enabled script" in result.output
+    assert "switched off again and verified disabled" in result.output
+    assert "previous script and its enabled setting were restored" not in result.output
+    assert project.script_enabled is False
+
+
+def test_a_failed_enable_after_the_upload_is_rolled_back(fake_xnat: FakeXNAT) -> None:
+    fake_xnat.site_enabled = False
+    fake_xnat.knobs.fail_requests = [FailRule("PUT", "/xapi/anonymize/site/enabled", 500)]
+    result = run(fake_xnat, "publish", script("site.das"))
+    assert result.exit_code == 1, result.output
+    assert "the site-wide script had been uploaded, but then this failed: XNAT failed with 500" in (
+        result.output
+    )
+    assert "The previous script and its enabled setting were restored and verified" in result.output
+    assert fake_xnat.site_script == DEFAULT_SCRIPT
+    assert fake_xnat.site_enabled is False
+    assert isinstance(result.exception, SystemExit)
+
+
+def test_a_failing_read_back_is_rolled_back(fake_xnat: FakeXNAT) -> None:
+    fake_xnat.knobs.fail_requests = [FailRule("GET", "/xapi/anonymize/site", 500, skip=1)]
+    result = run(fake_xnat, "publish", script("site.das"))
+    assert result.exit_code == 1, result.output
+    assert "had been uploaded" in result.output
+    assert "restored and verified" in result.output
+    assert fake_xnat.site_script == DEFAULT_SCRIPT
+
+
+def test_a_read_back_that_keeps_failing_says_the_rollback_failed_too(fake_xnat: FakeXNAT) -> None:
+    fake_xnat.knobs.fail_requests = [FailRule("GET", "/xapi/anonymize/site", 500, times=None, skip=1)]
+    result = run(fake_xnat, "publish", script("site.das"))
+    assert result.exit_code == 1, result.output
+    assert "had been uploaded" in result.output
+    assert "Rolling back failed too" in result.output
+    assert "dicomedit status" in result.output
+    assert isinstance(result.exception, SystemExit)
+
+
+def test_the_xnat_override_warning_comes_before_the_upload_and_on_failure(fake_xnat: FakeXNAT) -> None:
+    fake_xnat.knobs.release = "1.8.9"
+    result = run(fake_xnat, "publish", script("lists.das"), "--xnat", "1.8.10")
+    assert result.exit_code == 0, result.output
+    assert result.output.index("WARNING: checking against XNAT 1.8.10") < result.output.index("uploaded")
+    fake_xnat.knobs.fail_requests = [FailRule("PUT", "/xapi/anonymize/site", 500)]
+    result = run(fake_xnat, "publish", script("site.das"), "--xnat", "1.8.10")
+    assert result.exit_code == 1, result.output
+    assert "WARNING: checking against XNAT 1.8.10 given by --xnat" in result.stderr

@@ -38,6 +38,7 @@ from ..xnat import (
 from ..xnat.anonymize import AnonymizeAPI
 from ..xnat.audit import AuditReport, Finding, UnauditedFile
 from ..xnat.events import NiftiChange, NiftiStatus, nifti_disable, nifti_enable, nifti_remove, nifti_status
+from ..xnat.release import ServerRelease
 from .common import ScriptInput, plural, read_scripts
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -257,19 +258,32 @@ def publish_command(
     conn = _connection(kwargs)
     source = read_script_file(script)
     scope = Scope(project)
+    warned = False
+
+    def on_release(release: ServerRelease) -> None:
+        nonlocal warned
+        # Printed before anything is uploaded: the override must be seen even if publish fails.
+        _print_release(client, release.describe())
+        _warn_override(xnat, release.describe())
+        warned = True
+
     with connect(conn) as client:
-        report = publish(
-            client,
-            source.text,
-            scope=scope,
-            path=source.name,
-            enable=not no_enable,
-            dry_run=dry_run,
-            xnat=xnat,
-            poll=PollPolicy(timeout=verify_timeout),
-        )
-        _print_release(client, report.release.describe())
-        _warn_override(xnat, report.release.describe())
+        try:
+            report = publish(
+                client,
+                source.text,
+                scope=scope,
+                path=source.name,
+                enable=not no_enable,
+                dry_run=dry_run,
+                xnat=xnat,
+                poll=PollPolicy(timeout=verify_timeout),
+                on_release=on_release,
+            )
+        except BaseException:
+            if not warned:
+                _warn_override(xnat, "not read")
+            raise
     for w in report.warnings:
         click.echo(f"warning: {w}", err=True)
     if report.diagnostics:
@@ -293,6 +307,11 @@ def publish_command(
             f"verified: XNAT serves {'the new' if report.changed else 'this'} "
             f"{scope.label.removeprefix('the ')}"
             f"{' and it is enabled' if report.enabled_now else ''}"
+        )
+    else:
+        click.echo(
+            f"not verified: {scope.label} is disabled, and XNAT does not show a disabled project "
+            "script; enable it to verify it"
         )
 
 

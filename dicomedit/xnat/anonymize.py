@@ -27,6 +27,7 @@ __all__ = [
     "AnonymizeAPI",
     "EnableReport",
     "PollPolicy",
+    "PublishError",
     "PublishReport",
     "Scope",
     "ScriptSafetyError",
@@ -231,6 +232,23 @@ def _target_release(server: ServerRelease, override: str | Release | None) -> Re
     return server.usable
 
 
+class PublishError(XNATError):
+    """Something failed after XNAT had been changed; the rollback was tried (see the message)."""
+
+    def __init__(self, message: str, *, uploaded: bool, rolled_back: bool, cause: Exception | None) -> None:
+        status = cause.status if isinstance(cause, XNATError) else None
+        method = cause.method if isinstance(cause, XNATError) else None
+        url = cause.url if isinstance(cause, XNATError) else None
+        super().__init__(message, method=method, url=url, status=status)
+        self.uploaded = uploaded
+        self.rolled_back = rolled_back
+        self.cause = cause
+
+
+class _Unverified(Exception):
+    """The read-back never showed the upload within the poll timeout."""
+
+
 def publish(
     client: XNATClient,
     text: str,
@@ -242,13 +260,17 @@ def publish(
     xnat: str | Release | None = None,
     poll: PollPolicy = PollPolicy(),
     sleep: Callable[[float], None] = time.sleep,
+    on_release: Callable[[ServerRelease], None] | None = None,
 ) -> PublishReport:
     """Check ``text`` against the server's release, upload it if it changed, enable, verify.
 
     Raises :class:`~dicomedit.errors.ScriptError` (with the diagnostics) for a script that the
     server's release (or ``xnat``, which overrides it) cannot run, and
-    :class:`~dicomedit.xnat.errors.VerificationError` after restoring the previous script when
-    the read-back does not show the upload.
+    :class:`PublishError` (a :class:`~dicomedit.xnat.errors.VerificationError` when the read-back
+    never showed the upload) when anything fails after XNAT was changed: the previous script
+    and enabled setting are restored first, and the message says whether that worked.
+    ``on_release`` is called with the server's release as soon as it is read, before anything
+    is uploaded.
     """
     encode_script(text)  # refuse empty or non-Latin-1 scripts before touching the server
     offline = check(text, path)
@@ -256,6 +278,8 @@ def publish(
         raise ScriptError(f"{path or 'the script'} has errors; nothing was uploaded", offline.errors)
     api = AnonymizeAPI(client)
     server = read_release(client)
+    if on_release is not None:
+        on_release(server)
     target = _target_release(server, xnat)
     result = check(text, path, xnat=target)
     if not result.ok:
@@ -266,8 +290,10 @@ def publish(
         api.ensure_project(scope.project)
     previous = api.read_script(scope)
     was_enabled = api.is_enabled(scope)
+    # A project whose script reads as 204 has none, or a disabled one XNAT does not show (§1.4).
+    hidden = scope.project is not None and previous is None
     changed = previous is None or normalise_script(previous) != normalise_script(text)
-    diff = unified_diff(previous, text, scope) if changed else ""
+    diff = unified_diff(previous, text, scope) if changed and not hidden else ""
     will_enable = was_enabled or enable
     report = PublishReport(
         scope=scope,
@@ -288,30 +314,33 @@ def publish(
     if dry_run:
         return dataclasses.replace(report, enabled_now=will_enable, enable_changed=will_enable != was_enabled)
     warnings: tuple[str, ...] = ()
-    if changed:
-        warnings = api.write_script(scope, text)
-    if scope.project is not None and not will_enable:
+    if hidden and changed:
         warnings += (
-            f"{scope.label} stays disabled, and XNAT does not show a disabled project script: the "
-            "upload could not be read back. Enable it to verify it",
+            f"project {scope.project} has no script, or a disabled one that XNAT does not show: no diff "
+            "can be shown, and a disabled script there is overwritten",
         )
-    if enable and not was_enabled:
-        api.set_enabled(scope, True)
-    verified, why = _verify(api, scope, text, enable or was_enabled, poll, sleep)
-    if not verified:
-        restored = _rollback(api, scope, previous, was_enabled, poll, sleep)
-        raise VerificationError(
-            f"{scope.label} on XNAT does not show the upload after {poll.timeout:g} s ({why}). "
-            + (
-                "The previous script and setting were restored and verified. "
-                if restored
-                else "Restoring the previous script could not be verified either: check it with "
-                "'dicomedit status' and fix it by hand. "
+    if changed:
+        # A failed upload changed nothing that could be restored: its error goes out as it is.
+        warnings += api.write_script(scope, text)
+    try:
+        if will_enable and not was_enabled:
+            api.set_enabled(scope, True)
+        if not will_enable and scope.project is not None:
+            # --no-enable on a project: a first project script starts enabled in XNAT; switch it
+            # off. A disabled project script reads as 204, so its text cannot be read back.
+            _ensure_disabled(api, scope, poll, sleep)
+            warnings += (
+                f"{scope.label} stays disabled, and XNAT does not show a disabled project script: the "
+                "upload could not be read back. Enable it to verify it",
             )
-            + "Look at the XNAT server log; a proxy rewriting request bodies can also cause this",
-            method="GET",
-            url=client.url(scope.path),
-        )
+            return dataclasses.replace(report, uploaded=changed, warnings=warnings)
+        verified, why = _verify(api, scope, text, will_enable, poll, sleep)
+        if not verified:
+            raise _Unverified(
+                f"{scope.label} on XNAT does not show the upload after {poll.timeout:g} s ({why})"
+            )
+    except Exception as e:
+        raise _rolled_back(api, scope, previous, was_enabled, changed, poll, sleep, e) from None
     return dataclasses.replace(
         report,
         uploaded=changed,
@@ -320,6 +349,47 @@ def publish(
         verified=True,
         warnings=warnings,
     )
+
+
+def _ensure_disabled(
+    api: AnonymizeAPI, scope: Scope, poll: PollPolicy, sleep: Callable[[float], None]
+) -> None:
+    deadline = time.monotonic() + poll.timeout
+    while api.is_enabled(scope):
+        if time.monotonic() >= deadline:
+            raise _Unverified(f"{scope.label} still reads as enabled after {poll.timeout:g} s")
+        api.set_enabled(scope, False)
+        sleep(poll.interval)
+
+
+def _rolled_back(
+    api: AnonymizeAPI,
+    scope: Scope,
+    previous: str | None,
+    was_enabled: bool,
+    uploaded: bool,
+    poll: PollPolicy,
+    sleep: Callable[[float], None],
+    error: Exception,
+) -> PublishError:
+    """Restore what was there before ``error`` and say what happened, truthfully."""
+    what = str(error) if isinstance(error, XNATError | _Unverified) else f"{type(error).__name__}: {error}"
+    head = (
+        f"{scope.label} had been uploaded"
+        if uploaded
+        else f"{scope.label} on XNAT was already this script (nothing uploaded)"
+    )
+    restored, outcome = _rollback(api, scope, previous, was_enabled, uploaded, poll, sleep)
+    outcome = outcome.replace(f"({what})", "(the same error)")
+    message = f"{head}, but then this failed: {what}. {outcome}"
+    if isinstance(error, _Unverified):
+        message += ". Look at the XNAT server log; a proxy rewriting request bodies can also cause this"
+        return _VerificationPublishError(message, uploaded=uploaded, rolled_back=restored, cause=None)
+    return PublishError(message, uploaded=uploaded, rolled_back=restored, cause=error)
+
+
+class _VerificationPublishError(PublishError, VerificationError):
+    """The read-back never showed the upload; the rollback was tried."""
 
 
 def _verify(
@@ -337,7 +407,7 @@ def _verify(
     while True:
         flag = api.is_enabled(scope)
         current = api.read_script(scope)
-        if current is None and not flag and scope.project is not None:
+        if current is None and not flag and not enabled and scope.project is not None:
             # A disabled project script reads as 204: its text cannot be verified (§1.4).
             return True, ""
         if flag != enabled:
@@ -356,20 +426,39 @@ def _rollback(
     scope: Scope,
     previous: str | None,
     was_enabled: bool,
+    uploaded: bool,
     poll: PollPolicy,
     sleep: Callable[[float], None],
-) -> bool:
+) -> tuple[bool, str]:
+    """(restored, a sentence saying what XNAT has now)."""
+    check_hint = (
+        f"check it with 'dicomedit status{'' if scope.project is None else ' --project ' + scope.project}' "
+        "and fix it by hand"
+    )
     try:
         if previous is not None:
-            api.write_script(scope, previous)
+            if uploaded:
+                api.write_script(scope, previous)
             if api.is_enabled(scope) != was_enabled:
                 api.set_enabled(scope, was_enabled)
-            return _verify(api, scope, previous, was_enabled, poll, sleep)[0]
-        # A project that had no enabled script: switch the new one off again.
+            ok, why = _verify(api, scope, previous, was_enabled, poll, sleep)
+            if ok:
+                return True, "The previous script and its enabled setting were restored and verified"
+            return False, f"Restoring the previous script could not be verified ({why}): {check_hint}"
+        # Nothing to restore the text from: no script before, or a disabled project script that
+        # XNAT does not show.  XNAT cannot delete a script, so the best state is "switched off".
+        if was_enabled:
+            return False, f"There was no previous script to restore: {check_hint}"
         api.set_enabled(scope, False)
-        return not api.is_enabled(scope)
-    except XNATError:
-        return False
+        _ensure_disabled(api, scope, poll, sleep)
+    except (XNATError, _Unverified) as e:
+        return False, f"Rolling back failed too ({e}): the new script may be live; {check_hint}"
+    kept = "its text stays stored on XNAT, DISABLED" if uploaded else "nothing else changed"
+    owner = "the site" if scope.project is None else f"project {scope.project}"
+    return True, (
+        f"Before, {owner} had no enabled script (none, or a disabled one whose text XNAT does not "
+        f"show, so it could not be kept); the script was switched off again and verified disabled: {kept}"
+    )
 
 
 @dataclass(frozen=True, slots=True)
