@@ -522,3 +522,95 @@ def test_residual_scan_finds_what_the_script_never_mentions(fake_xnat: FakeXNAT)
     assert "(0010,1040) Patient's Address: still holds a value" in result.output
     assert "[S:profile-value]" in result.output
     assert "Springfield" not in result.output
+
+
+# -- expectations at every depth, and audits without a script ------------------------------------
+
+REFERENCE = Path(__file__).parent.parent / "scripts" / "anon_script.das"
+SAMPLE = Path(__file__).parent / "fixtures" / "sample" / "study1"
+LABELS = ("--var", "project=P", "--var", "subject=SUBJ01", "--var", "session=S")
+COPIED_BACK = (
+    "PatientName",
+    "PatientID",
+    "PatientBirthDate",
+    "AccessionNumber",
+    "InstitutionName",
+    "ReferringPhysicianName",
+    "OperatorsName",
+)
+
+
+def _half_anonymized(tmp_path: Path) -> list[pydicom.Dataset]:
+    """The sample study run through the reference script, with identifying values put back."""
+    out = tmp_path / "anon"
+    applied = CliRunner().invoke(
+        main,
+        ["apply", str(REFERENCE), str(SAMPLE), "-o", str(out), "-j", "1", *LABELS],
+    )
+    assert applied.exit_code == 0, applied.output
+    files = []
+    for original in sorted(SAMPLE.glob("*.dcm")):
+        before = pydicom.dcmread(original)
+        after = pydicom.dcmread(out / original.name)
+        for keyword in COPIED_BACK:
+            setattr(after, keyword, before.data_element(keyword).value)
+        nested = pydicom.Dataset()
+        nested.InstitutionName = before.InstitutionName
+        after.ReferencedStudySequence = pydicom.Sequence([nested])
+        files.append(after)
+    return files
+
+
+def test_a_script_asserts_what_it_does_at_every_depth(fake_xnat: FakeXNAT, tmp_path: Path) -> None:
+    seed(fake_xnat, "S", list(_half_anonymized(tmp_path)))
+    result = run(fake_xnat, "audit", "--project", "P", "--session", "S", "--script", str(REFERENCE))
+    assert result.exit_code == 1, result.output
+    out = result.output
+    for attribute in (
+        "(0010,0010) PatientName: does not hold the subject label",
+        "(0010,0020) PatientID: does not hold the session label",
+        "(0010,0030) PatientBirthDate: holds a value, but ",
+        "(0008,0050) AccessionNumber: holds a value, but ",
+        "(0008,0090) ReferringPhysicianName: holds a value, but ",
+        "(0008,0080) InstitutionName: present, but ",
+        "(0008,1070) OperatorsName: present, but ",
+        "(0008,1110)[0]/(0008,0080) InstitutionName: present, but ",
+    ):
+        assert out.count(f": {attribute}") == 3, (attribute, out)  # once in each of the three files
+    assert "deletes it (every depth)" in out and "empties it" in out
+    for field_name in ("dcmAccessionNumber", "dcmPatientBirthDate", "operator", "acquisition_site"):
+        assert f"session metadata: {field_name}: holds a copy of" in out
+    for secret in ("DOE^JANE", "MRN0012345", "19610419", "ACC77001234", "Springfield", "HOUSE^", "TECH^"):
+        assert secret not in out
+
+
+def test_the_reference_script_output_itself_passes(fake_xnat: FakeXNAT, tmp_path: Path) -> None:
+    out = tmp_path / "anon"
+    CliRunner().invoke(
+        main,
+        ["apply", str(REFERENCE), str(SAMPLE), "-o", str(out), "-j", "1", *LABELS],
+    )
+    seed(fake_xnat, "S", sorted(out.glob("*.dcm")))
+    result = run(fake_xnat, "audit", "--project", "P", "--session", "S", "--script", str(REFERENCE))
+    assert result.exit_code == 0, result.output
+    assert "3 files, 0 findings" in result.output
+
+
+def test_an_audit_without_a_script_does_not_pass_unanonymized_values(
+    fake_xnat: FakeXNAT, tmp_path: Path
+) -> None:
+    seed(fake_xnat, "S", list(_half_anonymized(tmp_path)))
+    result = run(fake_xnat, "audit", "--project", "P", "--session", "S")
+    assert result.exit_code == 1, result.output
+    assert "0 findings" not in result.output
+    for attribute in (
+        "(0010,0010) PatientName",
+        "(0010,0020) PatientID",
+        "(0010,0030) PatientBirthDate",
+        "(0008,0050) AccessionNumber",
+        "(0008,0080) InstitutionName",
+        "(0008,0090) ReferringPhysicianName",
+        "(0008,1070) OperatorsName",
+    ):
+        assert f"{attribute}: holds a value the profile empties or replaces" in result.output, attribute
+    assert "DOE^JANE" not in result.output

@@ -640,7 +640,10 @@ def audit_command(
             scripts = ((source.name, source.text),)
             origin = source.name
         else:
-            scripts, origin = (), "no script (only labels checked)"
+            scripts, origin = (
+                (),
+                ("no script: labels, the residual scan, and every value the profile empties or replaces"),
+            )
         chosen = select_sessions(ArchiveAPI(client), project, sessions, everything, sample)
         if not chosen:
             click.echo(f"project {project} has no sessions to audit", err=True)

@@ -18,6 +18,7 @@ out of messages unless ``show_values`` is set.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import functools
 import random
@@ -38,7 +39,7 @@ from ..profile.lint import LabelIdentifier, LintError
 from ..profile.lint import parse_label_identifier as _parse_label
 from ..profile.scan import scan_dataset
 from ..profile.table import Profile, load_profile
-from ..profile.walk import UndecodableValue
+from ..profile.walk import UndecodableValue, has_value, texts, walk
 from ..quiet import quiet_pydicom
 from ..syntax import ast
 from .anonymize import AnonymizeAPI, Scope
@@ -50,6 +51,7 @@ __all__ = [
     "HOST_VARIABLES",
     "AuditOptions",
     "AuditReport",
+    "Depth",
     "Expectation",
     "Finding",
     "LabelIdentifier",
@@ -82,15 +84,39 @@ class Want(enum.Enum):
     HASHED_UID = "hashed UID"
 
 
+class Depth(enum.Enum):
+    """Where in a dataset a statement reaches (spec §6.2): ``T``, ``*/T``, ``+/T``, ``./T``."""
+
+    TOP = "top level"
+    ANY = "every depth"  # */ : top level and inside sequences at any depth
+    NESTED = "inside sequences"  # +/ : one or more levels down
+    ONE = "one level down"  # ./ : exactly one level down
+
+    def covers(self, depth: int) -> bool:
+        if self is Depth.TOP:
+            return depth == 0
+        if self is Depth.ANY:
+            return True
+        if self is Depth.NESTED:
+            return depth >= 1
+        return depth == 1
+
+
+_WILDCARD_DEPTH = {"*": Depth.ANY, "+": Depth.NESTED, ".": Depth.ONE}
+
+ExpectationKey = tuple[int, Depth]
+
+
 @dataclass(frozen=True, slots=True)
 class Expectation:
-    """What one statement of a script guarantees about one top-level attribute."""
+    """What one statement of a script guarantees about one attribute, at the depths it reaches."""
 
     tag: int
     want: Want
     origin: str  # "site script line 4"
     value: str | None = None  # the constant, or the host variable name
     if_present: bool = False  # ?=: holds only when the attribute exists
+    depth: Depth = Depth.TOP
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,12 +237,8 @@ def _attr(tag: int) -> str:
 # -- what a script asserts -------------------------------------------------------------------
 
 
-def _tag_of(path: ast.TagPath) -> int | None:
-    if not path.is_top_level_tag or not path.is_singular:
-        return None
-    step = path.steps[0]
-    assert isinstance(step, ast.TagStep)
-    if step.tag.is_private:
+def _public_tag(step: ast.Step) -> int | None:
+    if not isinstance(step, ast.TagStep) or step.tag.is_private or step.tag.has_wildcard:
         return None
     try:
         return int(step.tag.group + step.tag.element, 16)
@@ -224,26 +246,78 @@ def _tag_of(path: ast.TagPath) -> int | None:
         return None
 
 
-def _touched(statement: ast.Statement) -> Iterator[int]:
-    """Every top-level tag a (possibly conditional) statement may write or delete."""
+def _target(path: ast.TagPath) -> ExpectationKey | None:
+    """``(tag, depth)`` for ``T``, ``*/T``, ``+/T`` and ``./T`` with a public tag; else ``None``."""
+    steps = path.steps
+    if len(steps) == 1 and isinstance(steps[0], ast.TagStep) and steps[0].item is None:
+        tag = _public_tag(steps[0])
+        return None if tag is None else (tag, Depth.TOP)
+    if len(steps) == 2 and isinstance(steps[0], ast.SequenceWildcard):
+        last = steps[1]
+        if isinstance(last, ast.TagStep) and last.item is None and (tag := _public_tag(last)) is not None:
+            return tag, _WILDCARD_DEPTH[steps[0].kind]
+    return None
+
+
+def _reach(path: ast.TagPath) -> ExpectationKey | None:
+    """The tag a path may write or delete and whether only at the top level (``TOP``) or also
+    deeper (``NESTED`` stands for anything below the top level, ``ANY`` for both)."""
+    found = _target(path)
+    if found is not None:
+        return found
+    last = path.steps[-1] if path.steps else None
+    tag = _public_tag(last) if last is not None else None
+    if tag is None:
+        return None
+    return tag, Depth.NESTED  # a sequence path such as (0040,0275)/(0010,0010): somewhere below
+
+
+def _touched(statement: ast.Statement) -> Iterator[ExpectationKey]:
+    """Every (tag, reach) a (possibly conditional) statement may write or delete."""
     for st in ast.iter_statements((statement,)):
         target = getattr(st, "target", None)
-        if isinstance(target, ast.TagPath):
-            tag = _tag_of(target)
-            if tag is not None:
-                yield tag
+        if isinstance(target, ast.TagPath) and (found := _reach(target)) is not None:
+            yield found
         call = st.call if isinstance(st, ast.CallStatement) else None
         if call is not None:
             for expr in ast.iter_exprs(call):
-                if isinstance(expr, ast.TagPath):
-                    tag = _tag_of(expr)
-                    if tag is not None:
-                        yield tag
+                if isinstance(expr, ast.TagPath) and (found := _reach(expr)) is not None:
+                    yield found
 
 
-def derive_expectations(script: ast.Script, origin: str) -> dict[int, Expectation]:
-    """The guarantees of the unconditional top-level statements of ``script``, by tag."""
-    out: dict[int, Expectation] = {}
+def _withdraw(out: dict[ExpectationKey, Expectation], tag: int, depth: Depth) -> None:
+    """A later statement reaches ``tag`` at ``depth``: earlier guarantees there no longer hold."""
+    reaches_top = depth in (Depth.TOP, Depth.ANY)
+    reaches_deep = depth is not Depth.TOP
+    if reaches_top and reaches_deep:
+        for d in Depth:
+            out.pop((tag, d), None)
+        return
+    if reaches_top:
+        out.pop((tag, Depth.TOP), None)
+        wide = out.pop((tag, Depth.ANY), None)
+        if wide is not None and (tag, Depth.NESTED) not in out:
+            out[(tag, Depth.NESTED)] = dataclasses.replace(wide, depth=Depth.NESTED)
+        return
+    out.pop((tag, Depth.NESTED), None)
+    out.pop((tag, Depth.ONE), None)
+    wide = out.pop((tag, Depth.ANY), None)
+    if wide is not None and (tag, Depth.TOP) not in out:
+        out[(tag, Depth.TOP)] = dataclasses.replace(wide, depth=Depth.TOP)
+
+
+def _put(out: dict[ExpectationKey, Expectation], expectation: Expectation) -> None:
+    _withdraw(out, expectation.tag, expectation.depth)
+    out[(expectation.tag, expectation.depth)] = expectation
+
+
+def derive_expectations(script: ast.Script, origin: str) -> dict[ExpectationKey, Expectation]:
+    """The guarantees of the unconditional top-level statements of ``script``, by tag and depth.
+
+    ``T`` asserts about the top-level element, ``*/T`` about T at every depth, ``+/T`` inside
+    sequences at any depth, ``./T`` exactly one level down (spec §6.2).
+    """
+    out: dict[ExpectationKey, Expectation] = {}
     reassigned: set[str] = set()
     for st in script.statements:
         where = f"{origin} line {st.span.line}"
@@ -251,34 +325,47 @@ def derive_expectations(script: ast.Script, origin: str) -> dict[int, Expectatio
             reassigned.add(st.name)
             continue
         if isinstance(st, ast.Delete):
-            tag = _tag_of(st.target)
-            if tag is not None:
-                out[tag] = Expectation(tag, Want.ABSENT, where)
+            found = _target(st.target)
+            if found is not None:
+                _put(out, Expectation(found[0], Want.ABSENT, where, depth=found[1]))
+            else:
+                _withdraw_all(out, st)
             continue
         if isinstance(st, ast.Assign | ast.AssignIfExists):
-            tag = _tag_of(st.target)
-            if tag is None:
-                continue
-            found = _value_expectation(tag, st.value, where, reassigned)
+            found = _target(st.target)
             if found is None:
-                out.pop(tag, None)
-            else:
-                out[tag] = Expectation(
-                    found.tag, found.want, found.origin, found.value, isinstance(st, ast.AssignIfExists)
-                )
+                _withdraw_all(out, st)
+                continue
+            tag, depth = found
+            value = _value_expectation(tag, st.value, where, reassigned)
+            if value is None:
+                _withdraw(out, tag, depth)
+                continue
+            # ?= holds only where the element exists; := through a wildcard is not relied on to create.
+            if_present = isinstance(st, ast.AssignIfExists) or depth is not Depth.TOP
+            _put(out, dataclasses.replace(value, if_present=if_present, depth=depth))
             continue
         if isinstance(st, ast.CallStatement) and st.call.name in ("removeTags", "hashUIDList"):
             hashing = st.call.name == "hashUIDList"
             for expr in ast.iter_exprs(st.call):
-                if isinstance(expr, ast.TagPath) and (tag := _tag_of(expr)) is not None:
-                    if hashing:
-                        out[tag] = Expectation(tag, Want.HASHED_UID, where, if_present=True)
-                    else:
-                        out[tag] = Expectation(tag, Want.ABSENT, where)
+                if not isinstance(expr, ast.TagPath):
+                    continue
+                found = _target(expr)
+                if found is None:
+                    if (reach := _reach(expr)) is not None:
+                        _withdraw(out, *reach)
+                elif hashing:
+                    _put(out, Expectation(found[0], Want.HASHED_UID, where, if_present=True, depth=found[1]))
+                else:
+                    _put(out, Expectation(found[0], Want.ABSENT, where, depth=found[1]))
             continue
-        for tag in _touched(st):
-            out.pop(tag, None)
+        _withdraw_all(out, st)
     return out
+
+
+def _withdraw_all(out: dict[ExpectationKey, Expectation], statement: ast.Statement) -> None:
+    for tag, depth in _touched(statement):
+        _withdraw(out, tag, depth)
 
 
 def _value_expectation(tag: int, value: ast.Expr, where: str, reassigned: set[str]) -> Expectation | None:
@@ -291,15 +378,16 @@ def _value_expectation(tag: int, value: ast.Expr, where: str, reassigned: set[st
     return None
 
 
-def expectations_of(scripts: Sequence[tuple[str, str]]) -> dict[int, Expectation]:
-    merged: dict[int, Expectation] = {}
+def expectations_of(scripts: Sequence[tuple[str, str]]) -> dict[ExpectationKey, Expectation]:
+    merged: dict[ExpectationKey, Expectation] = {}
     for origin, text in scripts:
         result = check(text, origin)
         if not result.ok:
             raise ScriptError(
                 f"{origin} has errors: XNAT cannot run it, so it asserts nothing", result.errors
             )
-        merged.update(derive_expectations(result.script, origin))
+        for expectation in derive_expectations(result.script, origin).values():
+            _put(merged, expectation)  # the project script runs after the site script
     return merged
 
 
@@ -317,42 +405,63 @@ def _value_text(element: Any) -> str:
 
 def check_dataset(
     ds: pydicom.Dataset,
-    expectations: Mapping[int, Expectation],
+    expectations: Mapping[ExpectationKey, Expectation],
     variables: Mapping[str, str],
     labels: Sequence[LabelIdentifier] = (),
     known_uids: frozenset[str] = frozenset(),
 ) -> list[tuple[str, str, str, str | None]]:
-    """(attribute, code, message, value) for everything wrong with one archived dataset."""
+    """(attribute, code, message, value) for everything wrong with one archived dataset.
+
+    Top-level expectations are looked up directly (group 0002 in the file meta); the others are
+    checked on every element the walk meets at a depth they reach.
+    """
     out: list[tuple[str, str, str, str | None]] = []
-    for tag, exp in sorted(expectations.items()):
+    deep: dict[int, list[Expectation]] = {}
+    for (tag, depth), exp in sorted(expectations.items(), key=lambda kv: (kv[0][0], kv[0][1].value)):
+        if depth is not Depth.TOP:
+            deep.setdefault(tag, []).append(exp)
+            continue
         meta = getattr(ds, "file_meta", None) if tag >> 16 == 0x0002 else None
         element: Any = meta.get(tag) if meta is not None else ds.get(tag)
-        present = element is not None
-        actual = _value_text(element) if element is not None else None
-        name = _attr(tag)
-        if exp.want is Want.ABSENT:
-            if present:
-                out.append((name, "A101", f"present, but {exp.origin} deletes it", actual))
-            continue
-        if not present:
-            if not exp.if_present:
-                out.append((name, "A102", f"absent, but {exp.origin} sets it: the script did not run", None))
-            continue
-        if exp.want is Want.VALUE and actual != exp.value:
-            out.append((name, "A103", f'holds another value than "{exp.value}" set by {exp.origin}', actual))
-        elif exp.want is Want.HOST:
-            want = variables.get(exp.value or "", "")
-            if actual != want:
+        if element is None:
+            if not exp.if_present and exp.want is not Want.ABSENT:
                 out.append(
-                    (name, "A104", f"does not hold the {exp.value} label that {exp.origin} assigns", actual)
+                    (_attr(tag), "A102", f"absent, but {exp.origin} sets it: the script did not run", None)
                 )
-        elif exp.want is Want.HASHED_UID:
-            if not (actual or "").startswith("2.25."):
-                out.append((name, "A105", f"is not a 2.25. UID although {exp.origin} hashes it", actual))
-            elif actual in known_uids:
-                out.append((name, "A106", "still holds a known original UID", actual))
+            continue
+        out.extend(_judge(_attr(tag), element, exp, variables, known_uids))
+    if deep:
+        for visit in walk(ds, include_meta=False):
+            for exp in deep.get(visit.tag, ()):
+                if exp.depth.covers(visit.depth):
+                    name = f"{visit.path} {_keyword(visit.tag)}".rstrip()
+                    out.extend(_judge(name, visit.element, exp, variables, known_uids))
     out.extend(_label_findings(ds, variables, labels))
     return out
+
+
+def _judge(
+    name: str, element: Any, exp: Expectation, variables: Mapping[str, str], known_uids: frozenset[str]
+) -> Iterator[tuple[str, str, str, str | None]]:
+    """What is wrong with one present element that ``exp`` speaks about."""
+    actual = _value_text(element)
+    if exp.want is Want.ABSENT:
+        deletes = "deletes it" if exp.depth is Depth.TOP else f"deletes it ({exp.depth.value})"
+        yield (name, "A101", f"present, but {exp.origin} {deletes}", actual)
+    elif exp.want is Want.VALUE and actual != exp.value:
+        if exp.value == "":
+            yield (name, "A107", f"holds a value, but {exp.origin} empties it", actual)
+        else:
+            yield (name, "A103", f'holds another value than "{exp.value}" set by {exp.origin}', actual)
+    elif exp.want is Want.HOST:
+        want = variables.get(exp.value or "", "")
+        if actual != want:
+            yield (name, "A104", f"does not hold the {exp.value} label that {exp.origin} assigns", actual)
+    elif exp.want is Want.HASHED_UID:
+        if not (actual or "").startswith("2.25."):
+            yield (name, "A105", f"is not a 2.25. UID although {exp.origin} hashes it", actual)
+        elif actual in known_uids:
+            yield (name, "A106", "still holds a known original UID", actual)
 
 
 def _label_findings(
@@ -386,7 +495,7 @@ def _walk(ds: pydicom.Dataset) -> Iterator[Any]:
 
 def check_metadata(
     fields: Mapping[str, Any],
-    expectations: Mapping[int, Expectation],
+    expectations: Mapping[ExpectationKey, Expectation],
     variables: Mapping[str, str],
     labels: Sequence[LabelIdentifier],
 ) -> list[tuple[str, str, str, str | None]]:
@@ -394,11 +503,14 @@ def check_metadata(
     out: list[tuple[str, str, str, str | None]] = []
     for name, tag in METADATA_COPIES.items():
         value = str(fields.get(name) or "")
-        exp = expectations.get(tag)
+        # The copy is taken from the top-level element, which T and */T both reach.
+        exp = expectations.get((tag, Depth.TOP)) or expectations.get((tag, Depth.ANY))
         if not value or exp is None:
             continue
         if exp.want is Want.ABSENT:
             out.append((name, "A121", f"holds a copy of {_attr(tag)}, which {exp.origin} deletes", value))
+        elif exp.want is Want.VALUE and exp.value == "":
+            out.append((name, "A124", f"holds a copy of {_attr(tag)}, which {exp.origin} empties", value))
         elif exp.want is Want.VALUE and value != exp.value:
             out.append((name, "A122", f"holds another value than {exp.origin} sets for {_attr(tag)}", value))
         elif exp.want is Want.HOST and value != variables.get(exp.value or "", ""):
@@ -456,7 +568,7 @@ def audit_session(
     client: XNATClient,
     project: str,
     ref: str,
-    expectations: Mapping[int, Expectation],
+    expectations: Mapping[ExpectationKey, Expectation],
     options: AuditOptions,
     workdir: Path,
 ) -> SessionAudit:
@@ -504,6 +616,11 @@ def audit_session(
                         ds, expectations, variables, options.label_identifiers, options.known_uids
                     )
                 ]
+                if not expectations:
+                    file_findings.extend(
+                        Finding(session.label, where, attr, code, msg, value)
+                        for attr, code, msg, value in _unscripted_values(ds, variables, options)
+                    )
                 findings.extend(file_findings)
                 if options.residual_scan:
                     for found in _residual(
@@ -543,6 +660,41 @@ def _residual(
         if sf.path in seen:
             continue
         yield Finding(session, where, f"{sf.path} {sf.name}", f"S:{sf.kind.value}", sf.message, sf.value)
+
+
+def _unscripted_values(
+    ds: pydicom.Dataset, variables: Mapping[str, str], options: AuditOptions
+) -> Iterator[tuple[str, str, str, str | None]]:
+    """Without a script, values of attributes the profile empties or replaces (Z, D, ...).
+
+    The residual scan cannot judge them without the originals (a dummy is allowed), and with no
+    script there is no dummy to recognise: every such value that is not an XNAT label is reported,
+    so an audit of unanonymized files never passes.
+    """
+    identifiers = {lab.label for lab in options.label_identifiers}
+    labels = {v for k, v in variables.items() if v and k not in identifiers}
+    profile = _profile()
+    for visit in walk(ds, include_meta=False):
+        if visit.in_private or visit.element.VR == "SQ":
+            continue
+        entry = profile.lookup(visit.tag)
+        if entry is None or not has_value(visit.element):
+            continue
+        codes = entry.codes()
+        if "K" in codes or "C" in codes or codes == {"X"} or not codes & {"Z", "D"}:
+            continue  # kept, cleaned, or removed (the residual scan reports those)
+        if "U" in codes and visit.element.VR == "UI":
+            continue  # UIDs are judged by the residual scan
+        values = set(texts(visit.element))
+        if values <= labels:
+            continue
+        yield (
+            f"{visit.path} {_keyword(visit.tag)}".rstrip(),
+            "A140",
+            f"holds a value the profile empties or replaces ({entry.action()}); with no script "
+            "(--script or --live) a dummy cannot be told from the original, so it counts as a residue",
+            _value_text(visit.element),
+        )
 
 
 @functools.cache
