@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import enum
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -225,9 +226,9 @@ def write_dicom(ds: Dataset, path: str | os.PathLike[str], *, source: fastpath.S
     whether the fast path wrote them.
     """
     target = Path(path)
-    prepare_file_meta(ds)
     try:
-        with atomic_output(target, durable=False) as fh:
+        with quiet_pydicom(), atomic_output(target, durable=False) as fh:
+            prepare_file_meta(ds)
             return _write(ds, fh, source)
     except OSError as e:
         raise DicomWriteError(target, f"cannot write {target}: {e.strerror or e}") from None
@@ -446,11 +447,59 @@ def process_file(
     """Read, apply, write one file; every failure becomes a result, never an exception.
 
     ``fast`` lets the fast path read and write the file when it can (``dicomedit.fastpath``);
-    the output bytes are the same either way.
+    the output bytes are the same either way.  pydicom's warnings (which quote values) are
+    kept off the terminal throughout.
     """
+    with quiet_pydicom():
+        return _process_file(
+            script, item, output_dir, variables=variables, run=run, dry_run=dry_run, fast=fast
+        )
+
+
+def _process_file(
+    script: CompiledScript,
+    item: InputFile,
+    output_dir: str | os.PathLike[str] | None,
+    *,
+    variables: Mapping[str, str | None] | None,
+    run: RunContext | None,
+    dry_run: bool,
+    fast: bool,
+) -> FileResult:
     fast = fast and not dry_run and not script.plan.edits_pixels  # pixel edits re-encode the file
     # Pixel data the script never reads stay in the file until the output is written.
     defer = fast and not script.plan.reads_pixel_data and (run is None or run.echo is None)
+    target = Path(output_dir) / item.relative if output_dir is not None else None
+    result = _run_one(script, item, target, variables, run, dry_run, fast, defer)
+    if result.status in (FileStatus.FAILED, FileStatus.REJECTED) and target is not None and not dry_run:
+        return _without_stale_output(result, target)
+    return result
+
+
+def _without_stale_output(result: FileResult, target: Path) -> FileResult:
+    """A file this run did not write must not keep the output of an earlier run: it may hold
+    data that this script (now) rejects or fails on."""
+    try:
+        if not target.is_file() or target.is_symlink():
+            return result
+        target.unlink()
+    except OSError as e:
+        note = f"an output of an earlier run is left at {target}: it cannot be removed ({e.strerror or e})"
+    else:
+        note = f"removed {target}, left by an earlier run: this run did not write it"
+    return dataclasses.replace(result, warnings=(*result.warnings, note))
+
+
+def _run_one(
+    script: CompiledScript,
+    item: InputFile,
+    target: Path | None,
+    variables: Mapping[str, str | None] | None,
+    run: RunContext | None,
+    dry_run: bool,
+    fast: bool,
+    defer: bool,
+) -> FileResult:
     try:
         ds, source = _read(item.path, fast=fast, defer_pixels=defer)
     except DicomReadError as e:
@@ -460,7 +509,7 @@ def process_file(
     if outcome.status is Status.ERROR and source is not None and source.deferred:
         # Not expected (the plan says the pixel data are not read), but never guessed at: the
         # general path runs the file again.
-        return process_file(script, item, output_dir, variables=variables, run=run, fast=False)
+        return _run_one(script, item, target, variables, run, False, False, False)
     common = {
         "message": outcome.safe_message,
         "detail": outcome.message if outcome.message != outcome.safe_message else None,
@@ -475,7 +524,6 @@ def process_file(
         return FileResult(item.path, FileStatus.REJECTED, **common)  # type: ignore[arg-type]
     assert outcome.dataset is not None
     modified = outcome.status is Status.MODIFIED
-    target = Path(output_dir) / item.relative if output_dir is not None else None
     if dry_run:
         return FileResult(
             item.path,

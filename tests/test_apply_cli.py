@@ -165,7 +165,7 @@ def test_refuses_to_overwrite_inputs_and_bad_scripts(workdir: Path) -> None:
     assert code == 2 and "--output" in err
     (workdir / "broken.das").write_text('version "6.6"\n(0010,0010) := \n')
     code, _, err = invoke("apply", str(workdir / "broken.das"), str(workdir / "in"), "-o", str(workdir / "o"))
-    assert code == 2 and "error" in err and "Traceback" not in err
+    assert code == 1 and "error" in err and "Traceback" not in err  # a script with errors: exit 1
     code, _, err = invoke("apply", str(workdir / "script.das"), str(workdir / "in"), "-o", str(workdir / "o"),
                           "--var", "novalue")  # fmt: skip
     assert code == 2 and "NAME=VALUE" in err
@@ -192,3 +192,51 @@ def test_diff(workdir: Path) -> None:
     code, out, err = invoke("diff", str(workdir / "script.das"), str(workdir / "in" / "sub" / "notes.txt"),
                             "--var", "subject=S1", "--var", "project=P1")  # fmt: skip
     assert code == 2 and "not a DICOM file" in err
+
+
+def test_echo_output_is_shown_only_with_show_values(workdir: Path) -> None:
+    (workdir / "echo.das").write_text('version "6.6"\necho (0010,0010)\n')
+    ct = str(workdir / "in" / "ct.dcm")
+    code, out, err = invoke("apply", str(workdir / "echo.das"), ct, "-o", str(workdir / "o"))
+    assert code == 0 and "CompressedSamples" not in out + err
+    assert "echo printed 1 line, not shown" in err
+    code, out, _ = invoke("apply", str(workdir / "echo.das"), ct, "-o", str(workdir / "o2"), "--show-values")
+    assert "CompressedSamples^CT1" in out
+
+
+def test_a_rejected_file_does_not_keep_the_output_of_an_earlier_run(workdir: Path) -> None:
+    out = workdir / "out"
+    keep = 'version "6.6"\n(0010,0010) := "A"\n'
+    (workdir / "keep.das").write_text(keep)
+    (workdir / "reject.das").write_text('version "6.6"\n(0008,0060) = "CT" ? reject[]\n')
+    assert invoke("apply", str(workdir / "keep.das"), str(workdir / "in"), "-o", str(out))[0] == 0
+    assert (out / "ct.dcm").exists()
+    code, _, err = invoke("apply", str(workdir / "reject.das"), str(workdir / "in"), "-o", str(out))
+    assert code == 0 and not (out / "ct.dcm").exists()
+    assert "left by an earlier run: this run did not write it" in err
+
+
+def test_missing_and_repeated_inputs(workdir: Path) -> None:
+    ct = str(workdir / "in" / "ct.dcm")
+    code, _, err = invoke(
+        "apply", str(workdir / "script.das"), str(workdir / "nope"), ct, "-o", str(workdir / "o")
+    )
+    assert code == 2 and "nope: no such file or directory" in err and not (workdir / "o").exists()
+    v = ["--var", "subject=S1", "--var", "project=P1"]
+    code, _, err = invoke("apply", str(workdir / "script.das"), ct, ct, "-o", str(workdir / "o1"), *v)
+    assert code == 0 and "1 file: 1 written" in err  # the same file given twice is one input
+    inp = str(workdir / "in")
+    code, _, err = invoke("apply", str(workdir / "script.das"), inp, inp + "/", "-o", str(workdir / "o2"), *v)
+    assert code == 0 and "3 files: 1 written, 1 rejected, 1 skipped" in err
+    code, _, err = invoke("apply", str(workdir / "script.das"), ct, inp, "-o", str(workdir / "o3"), *v)
+    assert code == 2 and "would both be written to ct.dcm" in err
+
+
+def test_a_bad_lookup_line_is_not_quoted(workdir: Path) -> None:
+    (workdir / "table.txt").write_text("patientid/MRN0099999 ANON2\n")
+    code, _, err = invoke(
+        "apply", str(workdir / "script.das"), str(workdir / "in"), "-o", str(workdir / "o"),
+        "--lookup", str(workdir / "table.txt"), "--var", "subject=S1", "--var", "project=P1",
+    )  # fmt: skip
+    assert code == 2 and "table.txt: line 1: expected 'keyType/key = value'" in err
+    assert "MRN0099999" not in err

@@ -47,7 +47,7 @@ def _corpus(root: Path, studies: int = 3, per_study: int = 8) -> None:
 def _apply(workdir: Path, *options: str) -> tuple[int, str, str]:
     out = workdir / f"out{'-'.join(options)}"
     script, inputs = str(workdir / "script.das"), str(workdir / "in")
-    arguments = ["apply", script, inputs, "-o", str(out), "--var", "subject=S1", *options]
+    arguments = ["apply", script, inputs, "-o", str(out), "--var", "subject=S1", "--show-values", *options]
     result = CliRunner().invoke(main, arguments)
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result.exit_code, result.stdout.replace(str(out), "OUT"), result.stderr.replace(str(out), "OUT")

@@ -27,7 +27,7 @@ from ..io import (
 )
 from ..parallel import Job, ParallelError
 from ..releases import Release
-from .common import UsageProblem, plural, read_scripts, resolve_xnat, xnat_option
+from .common import FoundProblem, UsageProblem, plural, read_scripts, resolve_xnat, xnat_option
 
 
 def _variables(pairs: Sequence[str]) -> dict[str, str | None]:
@@ -53,7 +53,7 @@ def _checked(make: Callable[[], CompiledScript], script_path: str, release: Rele
     try:
         return make()
     except ScriptError as e:
-        raise UsageProblem(
+        raise FoundProblem(
             f"{e}\nRun 'dicomedit check --xnat {release} {script_path}' for details, then fix the script."
         ) from e
 
@@ -106,6 +106,19 @@ def _hint(message: str | None) -> str:
         name = message.removeprefix("Unknown variable: ")
         return f"; pass it with --var {name}=VALUE"
     return ""
+
+
+def _existing_inputs(inputs: Sequence[str]) -> tuple[str, ...]:
+    """The inputs, each once; a path that does not exist is a usage error, not a failed file."""
+    seen: dict[Path, str] = {}
+    for item in inputs:
+        if item == "-":
+            raise UsageProblem("apply reads DICOM files from paths, not from standard input ('-')")
+        path = Path(item)
+        if not path.exists():
+            raise UsageProblem(f"{item}: no such file or directory")
+        seen.setdefault(path.resolve(), item)
+    return tuple(seen.values())
 
 
 def _require_variables(script: CompiledScript, given: Mapping[str, str | None]) -> None:
@@ -169,6 +182,7 @@ def apply_command(
     """
     if output is None and not dry_run:
         raise UsageProblem("--output DIR is required (or use --dry-run to write nothing)")
+    inputs = _existing_inputs(inputs)
     if output is not None:
         overlap = overlapping_output(inputs, output)
         if overlap:
@@ -191,15 +205,29 @@ def apply_command(
             raise UsageProblem(problem)
     counts: Counter[FileStatus] = Counter()
     warnings: dict[str, list[Path]] = {}
-    total = 0
-    for item, result in _run(job, inputs, jobs, dask_address):
-        total += 1
-        counts[result.status] += 1
-        for message in result.warnings:
-            warnings.setdefault(message, []).append(result.source)
-        for line in result.echoed:
-            click.echo(line)
-        _report(item, result, dry_run, show_values)
+    total = hidden_echoes = 0
+    interrupted = False
+    try:
+        for item, result in _run(job, inputs, jobs, dask_address):
+            total += 1
+            counts[result.status] += 1
+            for message in result.warnings:
+                warnings.setdefault(message, []).append(result.source)
+            if show_values:
+                for line in result.echoed:
+                    click.echo(line)
+            else:
+                hidden_echoes += len(result.echoed)
+            _report(item, result, dry_run, show_values)
+    except KeyboardInterrupt:
+        # what was reported was written (each output is complete or absent); the rest was not
+        interrupted = True
+    if hidden_echoes:
+        click.echo(
+            f"note: the script's echo printed {plural(hidden_echoes, 'line')}, not shown because "
+            "they may quote data values; --show-values shows them",
+            err=True,
+        )
     for message, files in warnings.items():
         where = f"{files[0]}" if len(files) == 1 else f"{plural(len(files), 'file')}, first {files[0]}"
         click.echo(f"warning: {message} ({where})", err=True)
@@ -207,10 +235,11 @@ def apply_command(
     click.echo(
         f"{plural(total, 'file')}: {counts[FileStatus.WRITTEN]} {written}, "
         f"{counts[FileStatus.REJECTED]} rejected, {counts[FileStatus.SKIPPED]} skipped, "
-        f"{counts[FileStatus.FAILED]} failed",
+        f"{counts[FileStatus.FAILED]} failed"
+        + ("; INTERRUPTED: the other files were not processed" if interrupted else ""),
         err=True,
     )
-    sys.exit(1 if counts[FileStatus.FAILED] else 0)
+    sys.exit(130 if interrupted else 1 if counts[FileStatus.FAILED] else 0)
 
 
 def _run(

@@ -22,6 +22,12 @@ class UsageProblem(click.ClickException):
     exit_code = 2
 
 
+class FoundProblem(click.ClickException):
+    """A problem in what the user gave us, such as a script with errors: exit status 1."""
+
+    exit_code = 1
+
+
 @dataclass(frozen=True, slots=True)
 class ScriptInput:
     name: str  # what diagnostics call the script: its path, or <stdin>
@@ -32,6 +38,8 @@ class ScriptInput:
 def read_scripts(paths: Sequence[str]) -> list[ScriptInput]:
     """Read each path ('-' = standard input) as text; exit 2 with a clear message when unreadable."""
     out: list[ScriptInput] = []
+    if list(paths).count("-") > 1:
+        raise UsageProblem("'-' (standard input) can be given only once")
     for p in paths:
         if p == "-":
             data = sys.stdin.buffer.read()
@@ -73,7 +81,7 @@ def emit_diagnostics(
         return
     if diagnostics:
         click.echo(render_text(diagnostics, sources))
-    click.echo(summary, err=bool(diagnostics))
+    click.echo(summary, err=True)  # always on standard error: standard output holds only findings
 
 
 def plural(n: int, word: str) -> str:

@@ -25,7 +25,11 @@ def parse_lookup_table(text: str) -> dict[str, dict[str, str]]:
         left, eq, value = line.partition("=")
         key_type, slash, key = left.partition("/")
         if not eq or not slash:
-            raise LookupTableError(f"line {number}: expected 'keyType/key = value', got {raw!r}")
+            # the line is not quoted: lookup tables list real identifiers
+            missing = "'='" if not eq else "'/' between the key type and the key"
+            raise LookupTableError(
+                f"line {number}: expected 'keyType/key = value' (the line has no {missing})"
+            )
         tables.setdefault(key_type.strip(), {})[key.strip()] = value.strip()
     return tables
 
