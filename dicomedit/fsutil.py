@@ -29,15 +29,20 @@ def atomic_output(path: str | os.PathLike[str], *, durable: bool = True) -> Iter
     partial file.  A symbolic link is written through: its target is replaced and the link
     kept.  Anything else that is not a regular file (a folder, FIFO, device, socket) is
     refused with an ``OSError``, as is a path under a regular file ("not a directory").
-    The result gets the permissions a plain ``open()`` would give it.
+    A file that is replaced keeps its permissions; a new one gets those a plain ``open()``
+    would give it.  (A replaced file is a new file: other hard links keep the old content.)
     ``durable`` flushes the data to the disk before the rename (batches of many files may skip
     it: the rename alone already keeps partial files out of sight).
     """
     target = _writable_target(Path(path))
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        mode = _new_file_mode()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), _new_file_mode())
+            os.fchmod(fh.fileno(), mode)
             yield fh
             fh.flush()
             if durable:

@@ -73,6 +73,10 @@ def _condition_uses(cond: ast.Condition) -> Iterator[Use]:
         yield _feature("function-condition", cond.span)
 
 
+def _accepted_range(newest: str) -> str:
+    return "it accepts only 6.0" if newest == "6.0" else f"it accepts 6.0 to {newest}"
+
+
 def release_diagnostics(
     script: ast.Script,
     source: Source,
@@ -113,10 +117,10 @@ def release_diagnostics(
                     Diagnostic(
                         Severity.ERROR,
                         "E403",
-                        f'XNAT {target} does not know version "{version}" (it accepts 6.0 to '
-                        f"{accepted}): every import fails",
+                        f'XNAT {target} does not know version "{version}" '
+                        f"({_accepted_range(accepted)}): every import fails",
                         st.value.span,
-                        f'declare version "{accepted}" or lower',
+                        f'declare version "{accepted}"' + ("" if accepted == "6.0" else " or lower"),
                     )
                 )
     if routed is not None and routed.version in SUPPORTED_VERSIONS and found:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from dicomedit.cli import main
@@ -131,3 +132,52 @@ def test_fmt_keeps_a_latin1_script_in_latin1(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["fmt", str(path)])
     assert result.exit_code == 0, result.output
     assert path.read_bytes() == 'version "6.6"\n(0008,1030) := "Étude"\n'.encode("iso-8859-1")
+
+
+def test_fmt_keeps_the_mode_of_the_file_and_writes_through_links(tmp_path: Path) -> None:
+    target = _file(tmp_path, "real.das", UGLY)
+    target.chmod(0o751)
+    link = tmp_path / "link.das"
+    link.symlink_to(target)
+    result = CliRunner().invoke(main, ["fmt", str(link)])
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and "(0010,0010) := " in target.read_text()
+    assert target.stat().st_mode & 0o777 == 0o751
+
+
+def test_fmt_that_cannot_write_says_so_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from dicomedit.cli import script_commands
+
+    full, fine = _file(tmp_path, "full.das", UGLY), _file(tmp_path, "fine.das", UGLY)
+    real = script_commands.atomic_write_bytes
+
+    def disk_full(path: str, data: bytes) -> None:
+        if path.endswith("full.das"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(script_commands, "atomic_write_bytes", disk_full)
+    result = CliRunner().invoke(main, ["fmt", str(full), str(fine)])
+    assert result.exit_code == 2 and result.exception is not None and isinstance(result.exception, SystemExit)
+    assert "full.das: cannot write the formatted script: No space left on device" in result.stderr
+    assert "1 could not be written" in result.stderr
+    assert full.read_text() == UGLY and "(0010,0010) := " in fine.read_text()
+
+
+def test_nesting_too_deep_is_a_diagnostic_not_a_crash(tmp_path: Path) -> None:
+    deep = 'version "6.6"\n' + 'if ((0008,0060) = "MR") {\n' * 150 + "-(0010,0030)\n" + "}\n" * 150
+    path = _file(tmp_path, "deep.das", deep)
+    for command in (["check"], ["fmt", "--check"], ["lint"]):
+        result = CliRunner().invoke(main, [*command, str(path)])
+        assert result.exit_code == 1, result.output
+        assert "nesting deeper than 100 levels" in result.output + result.stderr
+    assert "E103" in CliRunner().invoke(main, ["check", str(path)]).output
+
+
+def test_standard_input_can_be_given_once(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "-", "-"], input=GOOD)
+    assert result.exit_code == 2 and "only once" in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 
 import click
@@ -63,7 +64,7 @@ def fmt_command(scripts: tuple[str, ...], check_only: bool, show_diff: bool) -> 
     Exits 1 when a script cannot be formatted (syntax errors) or, with --check, would change.
     """
     inputs = read_scripts(scripts)
-    changed = failed = 0
+    changed = failed = unwritable = 0
     for item in inputs:
         try:
             formatted = format_script(item.text, item.name)
@@ -84,16 +85,30 @@ def fmt_command(scripts: tuple[str, ...], check_only: bool, show_diff: bool) -> 
         elif check_only:
             click.echo(f"would reformat {item.name}", err=True)
         elif not is_stdin:
-            # keep the file's encoding: XNAT reads uploaded scripts as ISO-8859-1
-            atomic_write_bytes(item.name, formatted.encode(item.encoding))
+            if not os.access(item.name, os.W_OK):
+                unwritable += 1
+                changed -= 1
+                click.echo(f"error: {item.name}: the file is read-only; not reformatted", err=True)
+                continue
+            try:
+                # keep the file's encoding: XNAT reads uploaded scripts as ISO-8859-1
+                atomic_write_bytes(item.name, formatted.encode(item.encoding))
+            except OSError as e:
+                unwritable += 1
+                changed -= 1
+                reason = e.strerror or str(e)
+                click.echo(f"error: {item.name}: cannot write the formatted script: {reason}", err=True)
+                continue
             click.echo(f"reformatted {item.name}", err=True)
     verb = "would be reformatted" if check_only or show_diff else "reformatted"
+    unchanged = len(inputs) - changed - failed - unwritable
     click.echo(
-        f"{plural(changed, 'script')} {verb}, {plural(len(inputs) - changed - failed, 'script')} unchanged"
-        + (f", {failed} could not be formatted" if failed else ""),
+        f"{plural(changed, 'script')} {verb}, {plural(unchanged, 'script')} unchanged"
+        + (f", {failed} could not be formatted" if failed else "")
+        + (f", {unwritable} could not be written" if unwritable else ""),
         err=True,
     )
-    sys.exit(1 if failed or (check_only and changed) else 0)
+    sys.exit(2 if unwritable else 1 if failed or (check_only and changed) else 0)
 
 
 def unified_diff(before: str, after: str, name: str) -> str:

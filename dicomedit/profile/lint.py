@@ -241,10 +241,11 @@ def lint(
     labels = tuple(
         x if isinstance(x, LabelIdentifier) else parse_label_identifier(x) for x in label_identifiers
     )
-    syntax = tuple(LintFinding(d.with_path(path)) for d in parse(text, path).diagnostics if d.is_error)
-    if syntax:
-        return LintReport(path, chosen, labels, syntax, (), "not analyzed", "not analyzed", analyzed=False)
     checked = check(text, path)
+    if any(d.is_error for d in parse(text, path).diagnostics):
+        # every error check finds, syntax errors first: the rest cannot be analysed
+        errors = tuple(LintFinding(d) for d in checked.errors)
+        return LintReport(path, chosen, labels, errors, (), "not analyzed", "not analyzed", analyzed=False)
     errors = tuple(LintFinding(d) for d in checked.errors)
     report = lint_script(checked.script, options=chosen, label_identifiers=labels, profile=profile)
     found = sorted(errors + report.findings, key=lambda f: sort_key(f.diagnostic))

@@ -554,14 +554,44 @@ def _parse_source(source: Source, path: str | None) -> ParseResult:
         for t in tokens
         if t.type == "STRING" and "\n" in t.value
     )
-    try:
-        statements = _parse_tokens(tokens)
-    except ParseFailure:
-        statements, errors = _recover(tokens)
-        diagnostics.extend(errors)
+    too_deep = _too_deep(tokens)
+    if too_deep is not None:  # nothing past the parser could walk such a tree
+        statements: tuple[ast.Statement, ...] = ()
+        diagnostics.append(too_deep)
+    else:
+        try:
+            statements = _parse_tokens(tokens)
+        except ParseFailure:
+            statements, errors = _recover(tokens)
+            diagnostics.extend(errors)
     runaway = {d.span for d in diagnostics if d.code == "E102"}
     diagnostics = [d.with_path(path) for d in diagnostics if not (d.code == "W104" and d.span in runaway)]
     return ParseResult(ast.Script(statements, path), tuple(diagnostics), source)
+
+
+MAX_NESTING = 100
+_OPENERS = frozenset({"L_BRACE", "L_BRACKET", "L_PAREN"})
+_CLOSERS = frozenset({"R_BRACE", "R_BRACKET", "R_PAREN"})
+
+
+def _too_deep(tokens: list[Token]) -> Diagnostic | None:
+    """Blocks, lists, calls and conditions nested more than ``MAX_NESTING`` deep: no real
+    script does that, and XNAT's recursive parser would run out of stack."""
+    depth = 0
+    for tok in tokens:
+        if tok.type in _OPENERS:
+            depth += 1
+            if depth > MAX_NESTING:
+                return Diagnostic(
+                    Severity.ERROR,
+                    "E103",
+                    f"nesting deeper than {MAX_NESTING} levels of blocks, lists, calls or parentheses",
+                    _tok_span(tok),
+                    "split the statement or the block into smaller ones",
+                )
+        elif tok.type in _CLOSERS and depth:
+            depth -= 1
+    return None
 
 
 def _recover(tokens: list[Token]) -> tuple[tuple[ast.Statement, ...], list[Diagnostic]]:
