@@ -246,3 +246,37 @@ def test_reference_script_outputs_scan_clean(name: str, tmp_path: Path) -> None:
     (report,) = list(scan_paths([target], known=index, replacements=LABELS.values()))
     assert report.clean, [(f.path, f.kind.value, f.message) for f in report.findings]
     assert report.compared_with is not None and "matched by" in report.compared_with
+
+
+def test_scanning_nothing_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not DICOM")
+    result = CliRunner().invoke(main, ["scan", str(tmp_path)])
+    assert result.exit_code == 2 and "nothing was scanned" in result.stderr
+
+
+def test_uid_roots_end_at_a_component_boundary(tmp_path: Path) -> None:
+    ds = read_dicom(ORIGINAL)
+    ds.InstanceCreatorUID = "1.3.6.1.4.1.5962.3"
+    path = tmp_path / "x.dcm"
+    ds.save_as(path)
+    result = CliRunner().invoke(main, ["scan", "--uid-root", "1.3.6.1.4.1.59", str(path)])
+    assert "(0008,0014)" in result.stdout  # 1.3.6.1.4.1.5962.3 is not under 1.3.6.1.4.1.59
+    bad = CliRunner().invoke(main, ["scan", "--uid-root", "", str(path)])
+    assert bad.exit_code == 2 and "expected a UID root" in bad.stderr
+
+
+def test_originals_sharing_a_sop_instance_uid_are_all_compared(tmp_path: Path) -> None:
+    originals, outputs = tmp_path / "originals", tmp_path / "outputs"
+    originals.mkdir()
+    outputs.mkdir()
+    for name, patient in (("a.dcm", "ALPHA^ONE"), ("b.dcm", "BRAVO^TWO")):
+        ds = read_dicom(ORIGINAL)
+        ds.PatientName = patient
+        ds.save_as(originals / name)
+    leaked = read_dicom(ORIGINAL)
+    leaked.PatientName = "BRAVO^TWO"  # b's name survived
+    leaked.save_as(outputs / "out.dcm")
+    result = CliRunner().invoke(main, ["scan", "--known", str(originals), str(outputs)])
+    assert result.exit_code == 1
+    assert "2 originals sharing its SOP Instance UID" in result.stdout
+    assert "(0010,0010) Patient's Name: keeps its original value" in result.stdout

@@ -80,6 +80,16 @@ def lint_command(
     sys.exit(1 if any(not r.ok for r in reports) else 0)
 
 
+def _uid_root(text: str) -> str:
+    """A UID root as a prefix that ends at a component boundary: ``1.2.3`` accepts ``1.2.3.4``,
+    never ``1.2.34``."""
+    root = text.strip().rstrip(".")
+    parts = root.split(".")
+    if not root or not all(p.isdigit() and (p == "0" or not p.startswith("0")) for p in parts):
+        raise UsageProblem(f"--uid-root {text!r}: expected a UID root such as 2.25 or 1.2.826.0.1.3680043")
+    return root + "."
+
+
 @click.command("scan")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option(
@@ -154,7 +164,7 @@ def scan_command(
                 err=True,
             )
     unreadable = index.unreadable if index is not None else ()
-    roots = uid_roots or DEFAULT_UID_ROOTS
+    roots = tuple(_uid_root(root) for root in uid_roots) or DEFAULT_UID_ROOTS
     reports = list(
         scan_paths(
             paths,
@@ -165,6 +175,8 @@ def scan_command(
             replacements=replacements,
         )
     )
+    if not any(not r.skipped for r in reports):
+        raise UsageProblem(f"no DICOM file found in {', '.join(paths)}: nothing was scanned; check the path")
     if output_format == "json":
         click.echo(render_scan_json(reports))
     else:

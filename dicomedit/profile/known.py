@@ -167,15 +167,15 @@ class KnownIndex:
     def __init__(self, originals: Sequence[_Original], unreadable: Sequence[UnreadableFile] = ()) -> None:
         self._originals = list(originals)
         self.unreadable = tuple(unreadable)  # originals skipped: the outputs are not compared with them
-        self._by_uid: dict[str, _Original] = {}
+        self._by_uid: dict[str, list[_Original]] = {}
         self._by_relative: dict[Path, _Original] = {}
         for original in originals:
             self._by_relative.setdefault(original.relative, original)
             if original.sop_instance_uid:
                 from ..uid import hash_uid
 
-                self._by_uid.setdefault(original.sop_instance_uid, original)
-                self._by_uid.setdefault(hash_uid(original.sop_instance_uid), original)
+                self._by_uid.setdefault(original.sop_instance_uid, []).append(original)
+                self._by_uid.setdefault(hash_uid(original.sop_instance_uid), []).append(original)
         self._all: KnownValues | None = None
 
     def __len__(self) -> int:
@@ -193,8 +193,14 @@ class KnownIndex:
         """The originals to compare ``ds`` with, and how they were chosen."""
         uid = _sop_instance_uid(ds)
         if uid and uid in self._by_uid:
-            original = self._by_uid[uid]
-            return original.known, f"{original.path} (matched by SOP Instance UID)"
+            found = self._by_uid[uid]
+            if len(found) == 1:
+                return found[0].known, f"{found[0].path} (matched by SOP Instance UID)"
+            # copies of one instance: any of them may be the one this file came from
+            names = ", ".join(str(o.path) for o in found)
+            return KnownValues.merge([o.known for o in found], names), (
+                f"{len(found)} originals sharing its SOP Instance UID: {names}"
+            )
         if relative is not None and relative in self._by_relative:
             original = self._by_relative[relative]
             return original.known, f"{original.path} (matched by path)"
