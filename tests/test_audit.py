@@ -614,3 +614,38 @@ def test_an_audit_without_a_script_does_not_pass_unanonymized_values(
     ):
         assert f"{attribute}: holds a value the profile empties or replaces" in result.output, attribute
     assert "DOE^JANE" not in result.output
+
+
+def test_the_same_session_named_twice_is_audited_once(fake_xnat: FakeXNAT) -> None:
+    session = seed(fake_xnat, "ACC0001", [anonymized(1, 1)])
+    for names in (("ACC0001", "ACC0001"), ("ACC0001", session.id)):
+        args = [a for name in names for a in ("--session", name)]
+        result = run(fake_xnat, "audit", "--project", "P", *args, "--script", SITE)
+        assert result.exit_code == 0, result.output
+        assert result.output.count("session ACC0001") == 1
+        assert "summary: 1 sessions" in result.output
+
+
+def test_keep_refuses_a_folder_that_is_not_empty(fake_xnat: FakeXNAT, tmp_path: Path) -> None:
+    seed(fake_xnat, "ACC0001", [anonymized(1, 1)])
+    keep = tmp_path / "kept"
+    first = run(
+        fake_xnat, "audit", "--project", "P", "--session", "ACC0001", "--script", SITE, "--keep", str(keep)
+    )
+    assert first.exit_code == 0, first.output
+    assert (keep / "ACC0001").is_dir()
+    before = len(fake_xnat.requests)
+    again = run(
+        fake_xnat, "audit", "--project", "P", "--session", "ACC0001", "--script", SITE, "--keep", str(keep)
+    )
+    assert again.exit_code == 2, again.output
+    assert f"{keep} is not empty" in again.output and "'--keep'" in again.output
+    assert len(fake_xnat.requests) == before  # refused before talking to XNAT
+
+
+@pytest.mark.parametrize("which", [("--all",), ("--sample", "2"), ("--session", "ACC0001")])
+def test_audit_of_a_project_that_does_not_exist_says_so(fake_xnat: FakeXNAT, which: tuple[str, ...]) -> None:
+    result = run(fake_xnat, "audit", "--project", "NOPE", *which)
+    assert result.exit_code == 2, result.output
+    assert "project 'NOPE' does not exist" in result.output
+    assert "no sessions to audit" not in result.output

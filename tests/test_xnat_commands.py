@@ -32,7 +32,7 @@ def test_status_shows_release_scripts_and_receivers(fake_xnat: FakeXNAT) -> None
     assert result.exit_code == 0, result.output
     assert "release: 1.9.2.1" in result.output
     assert "the site-wide script: enabled, 10 lines, DIFFERENT from" in result.output
-    assert "the script of project P: DISABLED, not set" in result.output
+    assert "the script of project P: not set, or set but DISABLED" in result.output
     assert "XNAT:8104 (id 1): enabled, anonymization on" in result.output
 
 
@@ -65,6 +65,17 @@ def test_status_compares_with_a_local_file(fake_xnat: FakeXNAT) -> None:
     result = run(fake_xnat, "status", "--compare", str(SCRIPTS / "site.das"))
     assert result.exit_code == 0, result.output
     assert "same as" in result.output
+
+
+def test_status_of_a_disabled_project_script_does_not_claim_a_comparison(fake_xnat: FakeXNAT) -> None:
+    project = fake_xnat.add_project("P")
+    project.script, project.script_enabled = (SCRIPTS / "project.das").read_text(), False
+    result = run(fake_xnat, "status", "--project", "P", "--compare", str(SCRIPTS / "project.das"))
+    out = result.output
+    assert "the script of project P: not set, or set but DISABLED" in out
+    assert f"not compared with {SCRIPTS / 'project.das'}" in out
+    assert "DIFFERENT" not in out.split("the script of project P")[1].splitlines()[0]
+    assert "DISABLED, not set" not in out
 
 
 def test_status_for_a_plain_user_who_may_not_list_receivers(fake_xnat: FakeXNAT) -> None:

@@ -390,8 +390,16 @@ def status_command(project: str | None, compare: str | None, **kwargs: Any) -> N
     for state in (status.site, status.project):
         if state is None:
             continue
-        shown = "not set" if state.script is None else f"{len(state.script.splitlines())} lines"
-        line = f"  {state.scope.label}: {'enabled' if state.enabled else 'DISABLED'}, {shown}"
+        if state.hidden:
+            line = (
+                f"  {state.scope.label}: not set, or set but DISABLED (XNAT does not show a disabled "
+                "project script)"
+            )
+            if compare:
+                line += f"; not compared with {compare}, since its text cannot be read"
+        else:
+            shown = "not set" if state.script is None else f"{len(state.script.splitlines())} lines"
+            line = f"  {state.scope.label}: {'enabled' if state.enabled else 'DISABLED'}, {shown}"
         if state.matches_local is not None:
             line += f", {'same as' if state.matches_local else 'DIFFERENT from'} {compare}"
         click.echo(line)
@@ -630,8 +638,15 @@ def audit_command(
         declared = tuple(parse_label_identifier(text) for text in labels)
     except AuditError as e:
         raise click.UsageError(str(e)) from None
+    if keep and Path(keep).is_dir() and any(Path(keep).iterdir()):
+        raise click.BadParameter(
+            f"{keep} is not empty (an earlier audit's downloads?): give a new or empty folder, or "
+            "remove its contents first",
+            param_hint="'--keep'",
+        )
     conn = _connection(kwargs)
     with connect(conn) as client:
+        AnonymizeAPI(client).ensure_project(project)
         if live:
             scripts = live_scripts(client, project)
             origin = " + ".join(name for name, _ in scripts) or "no live script is enabled"
@@ -646,7 +661,7 @@ def audit_command(
             )
         chosen = select_sessions(ArchiveAPI(client), project, sessions, everything, sample)
         if not chosen:
-            click.echo(f"project {project} has no sessions to audit", err=True)
+            click.echo(f"error: project {project} has no sessions to audit", err=True)
             sys.exit(2)
         options = AuditOptions(scripts=scripts, label_identifiers=declared, keep=Path(keep) if keep else None)
         if sys.stderr.isatty() and output_format == "text":

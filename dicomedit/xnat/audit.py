@@ -43,7 +43,7 @@ from ..profile.walk import UndecodableValue, has_value, texts, walk
 from ..quiet import quiet_pydicom
 from ..syntax import ast
 from .anonymize import AnonymizeAPI, Scope
-from .archive import DICOM_RESOURCES, ArchiveAPI, ZipLimits, session_folder
+from .archive import DICOM_RESOURCES, ArchiveAPI, SessionInfo, ZipLimits, session_folder
 from .client import XNATClient
 from .errors import LocalFileError, XNATError
 
@@ -571,10 +571,11 @@ def audit_session(
     expectations: Mapping[ExpectationKey, Expectation],
     options: AuditOptions,
     workdir: Path,
+    resolved: SessionInfo | None = None,
 ) -> SessionAudit:
     api = ArchiveAPI(client)
     try:
-        session = api.resolve_session(project, ref)
+        session = resolved or api.resolve_session(project, ref)
     except XNATError as e:
         return SessionAudit(project, ref, "", 0, (), str(e))
     expected = api.list_files(session, options.resources)
@@ -721,10 +722,20 @@ def audit_project(
         where = options.keep or tempfile.gettempdir()
         raise LocalFileError.from_os_error("create the download folder", where, e) from None
     try:
-        for ref in sessions:
+        api = ArchiveAPI(client)
+        seen: set[str] = set()
+        for ref in dict.fromkeys(sessions):  # the same label twice is audited once
             if progress is not None:
                 progress(ref)
-            results.append(audit_session(client, project, ref, expectations, options, workdir))
+            try:
+                session = api.resolve_session(project, ref)
+            except XNATError as e:
+                results.append(SessionAudit(project, ref, "", 0, (), str(e)))
+                continue
+            if session.id in seen:
+                continue  # the label and the accession ID of one session
+            seen.add(session.id)
+            results.append(audit_session(client, project, ref, expectations, options, workdir, session))
     finally:
         if options.keep is None:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -22,6 +22,7 @@ class ScriptState:
     enabled: bool
     matches_local: bool | None  # None when no local file was given
     problems: tuple[Diagnostic, ...] = ()  # errors of the live script on the server's release
+    hidden: bool = False  # a project script that reads as 204: not set, or set but disabled
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +120,13 @@ def read_status(client: XNATClient, *, project: str | None = None, local: str | 
 def _state(api: AnonymizeAPI, scope: Scope, local: str | None, release: ServerRelease) -> ScriptState:
     script = api.read_script(scope)
     enabled = api.is_enabled(scope)
+    # A project script that reads as 204 is unset or disabled: XNAT shows neither (spec §1.4),
+    # so it cannot be compared with anything.
+    hidden = scope.project is not None and script is None
     matches = None
-    if local is not None:
+    if local is not None and not hidden:
         matches = script is not None and normalise_script(script) == normalise_script(local)
     problems: tuple[Diagnostic, ...] = ()
     if script is not None and release.usable is not None:
         problems = check(script, scope.label, xnat=release.usable).errors
-    return ScriptState(scope, script, enabled, matches, problems)
+    return ScriptState(scope, script, enabled, matches, problems, hidden)
