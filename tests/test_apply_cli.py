@@ -240,3 +240,11 @@ def test_a_bad_lookup_line_is_not_quoted(workdir: Path) -> None:
     )  # fmt: skip
     assert code == 2 and "table.txt: line 1: expected 'keyType/key = value'" in err
     assert "MRN0099999" not in err
+
+
+def test_a_variable_given_twice_is_a_usage_error(workdir: Path) -> None:
+    code, _, err = invoke(
+        "apply", str(workdir / "script.das"), str(workdir / "in"), "--dry-run",
+        "--var", "subject=S1", "--var", "project=P1", "--var", "subject=S2",
+    )  # fmt: skip
+    assert code == 2 and "--var subject is given twice" in err

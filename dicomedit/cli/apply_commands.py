@@ -36,6 +36,8 @@ def _variables(pairs: Sequence[str]) -> dict[str, str | None]:
         name, eq, value = pair.partition("=")
         if not eq or not name.strip():
             raise UsageProblem(f"--var {pair!r}: expected NAME=VALUE, e.g. --var project=STUDY01")
+        if name.strip() in out:
+            raise UsageProblem(f"--var {name.strip()} is given twice: give each variable once")
         out[name.strip()] = value
     return out
 
