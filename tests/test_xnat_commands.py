@@ -383,3 +383,48 @@ def test_a_malformed_netrc_does_not_matter_when_the_environment_has_the_password
     result = CliRunner().invoke(main, ["status"], env=env)
     assert result.exit_code == 2
     assert ".netrc cannot be read" in result.output
+
+
+# -- wrong URLs and broken servers -------------------------------------------------------------
+
+
+def run_at(url: str, *args: str) -> Result:
+    env = {"XNAT_URL": url, "XNAT_USER": "admin", "XNAT_PASSWORD": "admin", "HOME": str(SCRIPTS)}
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("publish", str(SCRIPTS / "site.das")),
+        ("status",),
+        ("nifti", "status", "--project", "P"),
+        ("pull", "--project", "P"),
+    ],
+)
+def test_a_wrong_url_says_there_is_no_xnat_there(fake_xnat: FakeXNAT, args: tuple[str, ...]) -> None:
+    fake_xnat.add_project("P")
+    result = run_at(fake_xnat.url + "/xnat", *args)
+    assert result.exit_code == 2, result.output
+    assert f"there is no XNAT at {fake_xnat.url}/xnat" in result.output
+    assert "release is unknown" not in result.output and "does not exist" not in result.output
+    assert not [r for r in fake_xnat.requests if r.method != "GET"]
+
+
+def test_a_server_failing_everything_is_unavailable(fake_xnat: FakeXNAT) -> None:
+    fake_xnat.knobs.fail_next, fake_xnat.knobs.fail_status = 1000, 500
+    for args in (("publish", str(SCRIPTS / "site.das")), ("status",)):
+        result = run(fake_xnat, *args)
+        assert result.exit_code == 2, result.output
+        assert "is unavailable: it answers 500" in result.output
+        assert "--xnat RELEASE" not in result.output
+    assert fake_xnat.site_script == DEFAULT_SCRIPT
+
+
+def test_https_to_a_plain_http_server_is_not_called_a_certificate_problem(fake_xnat: FakeXNAT) -> None:
+    result = run_at(fake_xnat.url.replace("http://", "https://"), "status")
+    assert result.exit_code == 2, result.output
+    assert "does not speak TLS on that port" in result.output
+    assert "http://" in result.output
+    assert "certificate verification failed" not in result.output
+    assert "pass its certificate with --ca-bundle" not in result.output

@@ -25,9 +25,11 @@ from ..xnat import (
     ClientSettings,
     CredentialsError,
     LocalFileError,
+    NotXNATError,
     PollPolicy,
     Scope,
     TransportError,
+    UnavailableError,
     XNATClient,
     XNATError,
     publish,
@@ -171,7 +173,7 @@ def handle_errors(exit_code: int = 1) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
                 return f(*args, **kwargs)
-            except (CredentialsError, TransportError, LocalFileError) as e:
+            except (CredentialsError, TransportError, LocalFileError, NotXNATError, UnavailableError) as e:
                 click.echo(f"error: {e}", err=True)
                 sys.exit(2)
             except ScriptError as e:

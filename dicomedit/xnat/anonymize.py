@@ -184,6 +184,7 @@ class AnonymizeAPI:
                 params={"format": "json"},
             )
         except NotFoundError as e:
+            read_release(self.client)  # a wrong --url answers 404 to everything: say that instead
             raise NotFoundError(
                 f"project {project!r} does not exist on {self.client.base_url}, or user "
                 f"{self.client.credentials.user!r} cannot see it: check the project ID (not its name)",

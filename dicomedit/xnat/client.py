@@ -311,6 +311,12 @@ def _redirect_message(base: str, location: str, what: str) -> str:
 
 def _tls_message(url: str, error: Exception, verify: bool | str) -> str:
     reason = _reason(error)
+    if "wrong_version_number" in str(error).lower() or "wrong version number" in str(error).lower():
+        return (
+            f"the server at {urlsplit(url).netloc} does not speak TLS on that port: the TLS handshake "
+            "got a plain answer (probably HTTP). Check --url: maybe it should start with http://, or "
+            "name the HTTPS port; the certificate is not the problem, so --insecure would not help"
+        )
     if isinstance(verify, str):
         fix = f"the CA bundle {verify} does not vouch for this server; give the right one with --ca-bundle"
     else:

@@ -19,12 +19,14 @@ __all__ = [
     "EventServiceDisabledError",
     "LocalFileError",
     "NotFoundError",
+    "NotXNATError",
     "PermissionDeniedError",
     "ProtocolError",
     "RedirectError",
     "ServerError",
     "TLSError",
     "TransportError",
+    "UnavailableError",
     "UnsafeArchiveError",
     "VerificationError",
     "XNATError",
@@ -129,6 +131,14 @@ class EventServiceDisabledError(XNATStatusError):
 
 class ServerError(XNATStatusError):
     """5xx, or any other status the call cannot handle."""
+
+
+class NotXNATError(XNATStatusError):
+    """Something answers at the URL, but not XNAT (its build info is not there: 404)."""
+
+
+class UnavailableError(XNATStatusError):
+    """The server answers, but with 5xx even to its simplest call: it is down or broken."""
 
 
 class ProtocolError(XNATStatusError):

@@ -6,7 +6,14 @@ from dataclasses import dataclass
 
 from ..releases import Release, ReleaseError, parse_release
 from .client import XNATClient
-from .errors import NotFoundError, PermissionDeniedError, ProtocolError, ServerError
+from .errors import (
+    NotFoundError,
+    NotXNATError,
+    PermissionDeniedError,
+    ProtocolError,
+    ServerError,
+    UnavailableError,
+)
 
 __all__ = ["ServerRelease", "read_release"]
 
@@ -49,10 +56,36 @@ def classify_release(raw: str) -> ServerRelease:
 
 
 def read_release(client: XNATClient) -> ServerRelease:
-    """``GET /xapi/siteConfig/buildInfo`` and read its ``version``."""
+    """``GET /xapi/siteConfig/buildInfo`` and read its ``version``.
+
+    Raises :class:`NotXNATError` when the build info is not there (404: no XNAT at that URL) and
+    :class:`UnavailableError` when the server answers it with 5xx.
+    """
     try:
         info = client.get_json("/xapi/siteConfig/buildInfo", what="read the XNAT release (build info)")
-    except (NotFoundError, PermissionDeniedError, ProtocolError, ServerError) as e:
+    except NotFoundError as e:
+        raise NotXNATError(
+            f"there is no XNAT at {client.base_url}: it answers 404 to /xapi/siteConfig/buildInfo, "
+            "which every XNAT serves. Check --url (or XNAT_URL): it is the address you open in a "
+            "browser, with its path (e.g. /xnat) only if the site has one",
+            method=e.method,
+            url=e.url,
+            status=e.status,
+            body=e.body,
+        ) from None
+    except ServerError as e:
+        if e.status is not None and e.status >= 500:
+            raise UnavailableError(
+                f"XNAT at {client.base_url} is unavailable: it answers {e.status} even to "
+                "/xapi/siteConfig/buildInfo. Try again later; if it persists, the server log (or "
+                "the proxy in front of it) says why",
+                method=e.method,
+                url=e.url,
+                status=e.status,
+                body=e.body,
+            ) from None
+        return ServerRelease(None, None, f"the server did not report it: {e.status or 'no answer'}")
+    except (PermissionDeniedError, ProtocolError) as e:
         return ServerRelease(None, None, f"the server did not report it: {e.status or 'no answer'}")
     version = info.get("version") if isinstance(info, dict) else None
     if not isinstance(version, str) or not version.strip():
