@@ -428,3 +428,24 @@ def test_https_to_a_plain_http_server_is_not_called_a_certificate_problem(fake_x
     assert "http://" in result.output
     assert "certificate verification failed" not in result.output
     assert "pass its certificate with --ca-bundle" not in result.output
+
+
+def test_nifti_with_two_dcm2niix_wrappers_is_chosen_by_wrapper_id(fake_xnat: FakeXNAT) -> None:
+    nifti_setup(fake_xnat)
+    other = fake_xnat.add_command("dcm2niix", "example/dcm2niix:2.0", ["dcm2niix-scan"], version="2.0")
+    second = other.wrappers[0].id
+    result = run(fake_xnat, "nifti", "enable", "--project", "P")
+    assert result.exit_code == 1, result.output
+    assert "choose one with --wrapper-id ID" in result.output
+    assert "wrapper id 3 (" in result.output and f"wrapper id {second} (" in result.output
+    for missing in ("--wrapper NAME", "--command", "--image", "--wrapper/"):
+        assert missing not in result.output
+    result = run(fake_xnat, "nifti", "enable", "--project", "P", "--wrapper-id", str(second))
+    assert result.exit_code == 0, result.output
+    assert f"(id {second})" in result.output
+    assert [sub.action_key for sub in fake_xnat.event_subscriptions.values()] == [
+        f"{ACTION_PROVIDER}:{second}"
+    ]
+    result = run(fake_xnat, "nifti", "status", "--project", "P", "--wrapper-id", "999")
+    assert result.exit_code == 1
+    assert "has id 999" in result.output

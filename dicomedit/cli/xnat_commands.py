@@ -39,7 +39,15 @@ from ..xnat import (
 )
 from ..xnat.anonymize import AnonymizeAPI
 from ..xnat.audit import AuditReport, Finding, UnauditedFile
-from ..xnat.events import NiftiChange, NiftiStatus, nifti_disable, nifti_enable, nifti_remove, nifti_status
+from ..xnat.events import (
+    NiftiChange,
+    NiftiStatus,
+    find_wrapper,
+    nifti_disable,
+    nifti_enable,
+    nifti_remove,
+    nifti_status,
+)
 from ..xnat.release import ServerRelease
 from .common import ScriptInput, plural, read_scripts
 
@@ -494,15 +502,24 @@ def _print_change(change: NiftiChange) -> None:
     _print_nifti(change.after)
 
 
-def _nifti_command(name: str, action: Callable[[XNATClient, str], Any], doc: str) -> click.Command:
+def _nifti_command(name: str, action: Callable[..., Any], doc: str) -> click.Command:
     @nifti_group.command(name)
     @click.option("--project", required=True, help="Project ID.")
+    @click.option(
+        "--wrapper-id",
+        type=click.IntRange(min=0),
+        metavar="ID",
+        help="The dcm2niix wrapper to use, by id, when several are installed (the error lists them).",
+    )
     @connection_options
     @handle_errors()
-    def command(project: str, **kwargs: Any) -> None:
+    def command(project: str, wrapper_id: int | None, **kwargs: Any) -> None:
         conn = _connection(kwargs)
         with connect(conn) as client:
-            result = action(client, project)
+            if wrapper_id is None:
+                result = action(client, project)
+            else:
+                result = action(client, project, find_wrapper(client, wrapper_id=wrapper_id))
         if isinstance(result, NiftiChange):
             _print_change(result)
         else:

@@ -99,9 +99,15 @@ def _p(project: str) -> str:
 
 
 def find_wrapper(
-    client: XNATClient, *, command: str = "dcm2niix", image: str | None = None, wrapper: str | None = None
+    client: XNATClient,
+    *,
+    command: str = "dcm2niix",
+    image: str | None = None,
+    wrapper: str | None = None,
+    wrapper_id: int | None = None,
 ) -> WrapperRef:
-    """The scan-level wrapper of the dcm2niix command (by name, or by image)."""
+    """The scan-level wrapper of the dcm2niix command (by name, or by image); ``wrapper_id``
+    picks one of several by its id."""
     params = {"image": image} if image else {"name": command}
     rows = client.get_json("/xapi/commands", what="find the dcm2niix container command", params=params)
     if not isinstance(rows, list):
@@ -136,18 +142,30 @@ def find_wrapper(
     if not candidates:
         raise NotFoundError(
             f"no scan-level container wrapper for {what} is installed on {client.base_url}: install the "
-            "dcm2niix command in the Container Service (Administer > Plugin Settings > Images & Commands) "
-            "or name it with --command/--image/--wrapper",
+            "dcm2niix command in the Container Service (Administer > Plugin Settings > Images & Commands)",
             method="GET",
             url=client.url("/xapi/commands"),
             status=200,
         )
+    names = ", ".join(
+        f"wrapper id {c.wrapper_id} ({c.wrapper_name} of command {c.command_id} {c.command_name}, "
+        f"image {c.image})"
+        for c in candidates
+    )
+    if wrapper_id is not None:
+        chosen = [c for c in candidates if c.wrapper_id == wrapper_id]
+        if not chosen:
+            raise NotFoundError(
+                f"no scan-level wrapper of {what} has id {wrapper_id} on {client.base_url}; "
+                f"installed: {names}",
+                method="GET",
+                url=client.url("/xapi/commands"),
+                status=200,
+            )
+        return chosen[0]
     if len(candidates) > 1:
-        names = ", ".join(
-            f"{c.wrapper_name} (wrapper {c.wrapper_id} of command {c.command_id})" for c in candidates
-        )
         raise ConflictError(
-            f"several wrappers match {what}: {names}; choose one with --wrapper NAME",
+            f"several wrappers match {what}: {names}; choose one with --wrapper-id ID",
             method="GET",
             url=client.url("/xapi/commands"),
             status=200,
