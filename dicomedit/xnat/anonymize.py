@@ -185,13 +185,9 @@ class AnonymizeAPI:
             )
         except NotFoundError as e:
             read_release(self.client)  # a wrong --url answers 404 to everything: say that instead
-            raise NotFoundError(
+            raise e.reworded(
                 f"project {project!r} does not exist on {self.client.base_url}, or user "
-                f"{self.client.credentials.user!r} cannot see it: check the project ID (not its name)",
-                method=e.method,
-                url=e.url,
-                status=e.status,
-                body=e.body,
+                f"{self.client.credentials.user!r} cannot see it: check the project ID (not its name)"
             ) from None
 
 

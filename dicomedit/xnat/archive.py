@@ -185,14 +185,10 @@ class ArchiveAPI:
                 path, what=f"look up session {ref} of project {project}", params={"format": "json"}
             )
         except NotFoundError as e:
-            raise NotFoundError(
+            raise e.reworded(
                 f"project {project} has no session {ref!r} that user {self.client.credentials.user!r} can "
                 "see: check the label (on sites that label by accession number, the accession number) "
-                "and the project ID",
-                method=e.method,
-                url=e.url,
-                status=e.status,
-                body=e.body,
+                "and the project ID"
             ) from None
         try:
             item = doc["items"][0]

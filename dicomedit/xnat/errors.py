@@ -91,6 +91,11 @@ class XNATStatusError(XNATError):
         super().__init__(message, method=method, url=url, status=status)
         self.body = body
 
+    def reworded(self, message: str, as_type: type[XNATStatusError] | None = None) -> XNATStatusError:
+        """The same answer (request, status, body) told with ``message``, as ``as_type`` if given."""
+        cls = as_type or type(self)
+        return cls(message, method=self.method, url=self.url, status=self.status, body=self.body)
+
 
 class AuthenticationError(XNATStatusError):
     """The server did not accept the credentials (401), or sent a login page instead of data."""

@@ -64,25 +64,19 @@ def read_release(client: XNATClient) -> ServerRelease:
     try:
         info = client.get_json("/xapi/siteConfig/buildInfo", what="read the XNAT release (build info)")
     except NotFoundError as e:
-        raise NotXNATError(
+        raise e.reworded(
             f"there is no XNAT at {client.base_url}: it answers 404 to /xapi/siteConfig/buildInfo, "
             "which every XNAT serves. Check --url (or XNAT_URL): it is the address you open in a "
             "browser, with its path (e.g. /xnat) only if the site has one",
-            method=e.method,
-            url=e.url,
-            status=e.status,
-            body=e.body,
+            NotXNATError,
         ) from None
     except ServerError as e:
         if e.status is not None and e.status >= 500:
-            raise UnavailableError(
+            raise e.reworded(
                 f"XNAT at {client.base_url} is unavailable: it answers {e.status} even to "
                 "/xapi/siteConfig/buildInfo. Try again later; if it persists, the server log (or "
                 "the proxy in front of it) says why",
-                method=e.method,
-                url=e.url,
-                status=e.status,
-                body=e.body,
+                UnavailableError,
             ) from None
         return ServerRelease(None, None, f"the server did not report it: {e.status or 'no answer'}")
     except (PermissionDeniedError, ProtocolError) as e:
