@@ -337,7 +337,8 @@ def publish(
                 f"{scope.label} on XNAT does not show the upload after {poll.timeout:g} s ({why})"
             )
     except Exception as e:
-        raise _rolled_back(api, scope, previous, was_enabled, changed, poll, sleep, e) from None
+        before = _Before(previous, was_enabled, uploaded=changed)
+        raise _rolled_back(api, scope, before, poll, sleep, e) from None
     return dataclasses.replace(
         report,
         uploaded=changed,
@@ -359,24 +360,32 @@ def _ensure_disabled(
         sleep(poll.interval)
 
 
+@dataclass(frozen=True, slots=True)
+class _Before:
+    """What XNAT had before a publish, and whether the publish uploaded anything."""
+
+    previous: str | None  # the script's text, None when there was none or XNAT hides it
+    was_enabled: bool
+    uploaded: bool
+
+
 def _rolled_back(
     api: AnonymizeAPI,
     scope: Scope,
-    previous: str | None,
-    was_enabled: bool,
-    uploaded: bool,
+    before: _Before,
     poll: PollPolicy,
     sleep: Callable[[float], None],
     error: Exception,
 ) -> PublishError:
     """Restore what was there before ``error`` and say what happened, truthfully."""
+    uploaded = before.uploaded
     what = str(error) if isinstance(error, XNATError | _Unverified) else f"{type(error).__name__}: {error}"
     head = (
         f"{scope.label} had been uploaded"
         if uploaded
         else f"{scope.label} on XNAT was already this script (nothing uploaded)"
     )
-    restored, outcome = _rollback(api, scope, previous, was_enabled, uploaded, poll, sleep)
+    restored, outcome = _rollback(api, scope, before, poll, sleep)
     outcome = outcome.replace(f"({what})", "(the same error)")
     message = f"{head}, but then this failed: {what}. {outcome}"
     if isinstance(error, _Unverified):
@@ -419,15 +428,10 @@ def _verify(
 
 
 def _rollback(
-    api: AnonymizeAPI,
-    scope: Scope,
-    previous: str | None,
-    was_enabled: bool,
-    uploaded: bool,
-    poll: PollPolicy,
-    sleep: Callable[[float], None],
+    api: AnonymizeAPI, scope: Scope, before: _Before, poll: PollPolicy, sleep: Callable[[float], None]
 ) -> tuple[bool, str]:
     """(restored, a sentence saying what XNAT has now)."""
+    previous, was_enabled, uploaded = before.previous, before.was_enabled, before.uploaded
     check_hint = (
         f"check it with 'dicomedit status{'' if scope.project is None else ' --project ' + scope.project}' "
         "and fix it by hand"
