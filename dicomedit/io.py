@@ -37,12 +37,27 @@ from .quiet import quiet_pydicom
 UNDEFINED_LENGTH = 0xFFFFFFFF
 
 
-class DicomReadError(DicomEditError):
-    """A file that cannot be used as DICOM input; ``not_dicom`` means it is some other file.
+class DicomFileError(DicomEditError):
+    """A file that cannot be read or written.
 
     ``reason`` says what is wrong without quoting the data; ``detail`` is the message of the
     library that failed, which may quote values (shown only when values are asked for).
     """
+
+    def __init__(self, path: str | os.PathLike[str], reason: str, *, detail: str | None = None) -> None:
+        super().__init__(f"{os.fspath(path)}: {reason}")
+        self.path = os.fspath(path)
+        self.reason = reason
+        self.detail = detail
+
+    @property
+    def reason_in_full(self) -> str | None:
+        """``reason`` followed by ``detail`` (values included), or None without a detail."""
+        return None if self.detail is None else f"{self.reason}: {self.detail}"
+
+
+class DicomReadError(DicomFileError):
+    """A file that cannot be used as DICOM input; ``not_dicom`` means it is some other file."""
 
     def __init__(
         self,
@@ -52,11 +67,8 @@ class DicomReadError(DicomEditError):
         not_dicom: bool = False,
         detail: str | None = None,
     ) -> None:
-        super().__init__(f"{os.fspath(path)}: {reason}")
-        self.path = os.fspath(path)
-        self.reason = reason
+        super().__init__(path, reason, detail=detail)
         self.not_dicom = not_dicom
-        self.detail = detail
 
 
 def _kind(e: BaseException) -> str:
@@ -71,17 +83,8 @@ def _unparseable(path: str | os.PathLike[str], e: Exception) -> DicomReadError:
     return DicomReadError(path, f"{PARSE_FAILURE} ({_kind(e)})", detail=str(e) or None)
 
 
-class DicomWriteError(DicomEditError):
-    """An output file that could not be written (nothing is left behind).
-
-    As for ``DicomReadError``, ``reason`` quotes no data and ``detail`` may.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], reason: str, *, detail: str | None = None) -> None:
-        super().__init__(f"{os.fspath(path)}: {reason}")
-        self.path = os.fspath(path)
-        self.reason = reason
-        self.detail = detail
+class DicomWriteError(DicomFileError):
+    """An output file that could not be written (nothing is left behind)."""
 
 
 def _looks_like_bare_dataset(head: bytes) -> bool:
@@ -430,10 +433,6 @@ class FileResult:
     detail: str | None = None  # ``message`` in full, quoting data values (which may identify a patient)
 
 
-def _full(reason: str, detail: str | None) -> str | None:
-    return None if detail is None else f"{reason}: {detail}"
-
-
 def process_file(
     script: CompiledScript,
     item: InputFile,
@@ -450,27 +449,12 @@ def process_file(
     the output bytes are the same either way.  pydicom's warnings (which quote values) are
     kept off the terminal throughout.
     """
-    with quiet_pydicom():
-        return _process_file(
-            script, item, output_dir, variables=variables, run=run, dry_run=dry_run, fast=fast
-        )
-
-
-def _process_file(
-    script: CompiledScript,
-    item: InputFile,
-    output_dir: str | os.PathLike[str] | None,
-    *,
-    variables: Mapping[str, str | None] | None,
-    run: RunContext | None,
-    dry_run: bool,
-    fast: bool,
-) -> FileResult:
     fast = fast and not dry_run and not script.plan.edits_pixels  # pixel edits re-encode the file
     # Pixel data the script never reads stay in the file until the output is written.
     defer = fast and not script.plan.reads_pixel_data and (run is None or run.echo is None)
     target = Path(output_dir) / item.relative if output_dir is not None else None
-    result = _run_one(script, item, target, variables, run, dry_run, fast, defer)
+    with quiet_pydicom():
+        result = _run_one(script, item, target, variables, run, dry_run, fast, defer)
     if result.status in (FileStatus.FAILED, FileStatus.REJECTED) and target is not None and not dry_run:
         return _without_stale_output(result, target)
     return result
@@ -504,7 +488,7 @@ def _run_one(
         ds, source = _read(item.path, fast=fast, defer_pixels=defer)
     except DicomReadError as e:
         status = FileStatus.SKIPPED if e.not_dicom else FileStatus.FAILED
-        return FileResult(item.path, status, message=e.reason, detail=_full(e.reason, e.detail))
+        return FileResult(item.path, status, message=e.reason, detail=e.reason_in_full)
     outcome: Outcome = script.apply(ds, variables, in_place=not dry_run, run=run)
     if outcome.status is Status.ERROR and source is not None and source.deferred:
         # Not expected (the plan says the pixel data are not read), but never guessed at: the
@@ -543,7 +527,7 @@ def _run_one(
                 item.path,
                 FileStatus.FAILED,
                 message=e.reason,
-                detail=_full(e.reason, e.detail),
+                detail=e.reason_in_full,
                 warnings=outcome.warnings,
             )
     return FileResult(

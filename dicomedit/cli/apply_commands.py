@@ -307,7 +307,7 @@ def diff_command(
     try:
         before = read_dicom(Path(file))
     except DicomReadError as e:  # diff shows values anyway: pydicom's words too
-        raise UsageProblem(f"{e}: {e.detail}" if e.detail else str(e)) from e
+        raise UsageProblem(f"{e.path}: {e.reason_in_full or e.reason}") from e
     outcome = compiled.apply(before, given, run=context)
     for line in outcome.echoed:
         click.echo(f"echo: {line}")
