@@ -85,19 +85,11 @@ def fmt_command(scripts: tuple[str, ...], check_only: bool, show_diff: bool) -> 
         elif check_only:
             click.echo(f"would reformat {item.name}", err=True)
         elif not is_stdin:
-            if not os.access(item.name, os.W_OK):
+            problem = _rewrite(item.name, formatted.encode(item.encoding))
+            if problem is not None:
                 unwritable += 1
                 changed -= 1
-                click.echo(f"error: {item.name}: the file is read-only; not reformatted", err=True)
-                continue
-            try:
-                # keep the file's encoding: XNAT reads uploaded scripts as ISO-8859-1
-                atomic_write_bytes(item.name, formatted.encode(item.encoding))
-            except OSError as e:
-                unwritable += 1
-                changed -= 1
-                reason = e.strerror or str(e)
-                click.echo(f"error: {item.name}: cannot write the formatted script: {reason}", err=True)
+                click.echo(f"error: {item.name}: {problem}", err=True)
                 continue
             click.echo(f"reformatted {item.name}", err=True)
     verb = "would be reformatted" if check_only or show_diff else "reformatted"
@@ -109,6 +101,18 @@ def fmt_command(scripts: tuple[str, ...], check_only: bool, show_diff: bool) -> 
         err=True,
     )
     sys.exit(2 if unwritable else 1 if failed or (check_only and changed) else 0)
+
+
+def _rewrite(path: str, data: bytes) -> str | None:
+    """Replace the script with ``data`` (its encoding kept: XNAT reads uploads as ISO-8859-1);
+    why that was not done, or None."""
+    if not os.access(path, os.W_OK):
+        return "the file is read-only; not reformatted"
+    try:
+        atomic_write_bytes(path, data)
+    except OSError as e:
+        return f"cannot write the formatted script: {e.strerror or e}"
+    return None
 
 
 def unified_diff(before: str, after: str, name: str) -> str:
