@@ -35,7 +35,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from ..check import check
+from ..check import check_parsed
 from ..diagnostics import NO_SPAN, Diagnostic, Severity, Span, sort_key
 from ..dictionary import entry as dictionary_entry
 from ..dictionary import tag_for_keyword, vr_of
@@ -241,12 +241,11 @@ def lint(
     labels = tuple(
         x if isinstance(x, LabelIdentifier) else parse_label_identifier(x) for x in label_identifiers
     )
-    checked = check(text, path)
-    if any(d.is_error for d in parse(text, path).diagnostics):
-        # every error check finds, syntax errors first: the rest cannot be analysed
-        errors = tuple(LintFinding(d) for d in checked.errors)
-        return LintReport(path, chosen, labels, errors, (), "not analyzed", "not analyzed", analyzed=False)
+    parsed = parse(text, path)
+    checked = check_parsed(parsed)
     errors = tuple(LintFinding(d) for d in checked.errors)
+    if not parsed.ok:  # every error check finds is listed, but the rest cannot be analysed
+        return LintReport(path, chosen, labels, errors, (), "not analyzed", "not analyzed", analyzed=False)
     report = lint_script(checked.script, options=chosen, label_identifiers=labels, profile=profile)
     found = sorted(errors + report.findings, key=lambda f: sort_key(f.diagnostic))
     return LintReport(
