@@ -36,9 +36,14 @@ def new_uid() -> str:
     return f"{UUID_ROOT}.{uuid.uuid4().int}"
 
 
+def is_uid(text: str) -> bool:
+    """``text`` is written as a UID: numeric components, no leading zeros, first 0, 1 or 2."""
+    return _UID.fullmatch(text) is not None
+
+
 def check_prefix(prefix: str) -> None:
     """Refuse what dcm4che's ``createUID(root)`` refuses: not a UID, too long, trailing dot."""
-    if len(prefix) > _MAX_PREFIX or not _UID.fullmatch(prefix):
+    if len(prefix) > _MAX_PREFIX or not is_uid(prefix):
         raise UIDError(
             f"Invalid UID prefix {prefix!r}: it must be a valid UID of at most {_MAX_PREFIX} characters "
             "without a trailing dot"

@@ -13,6 +13,7 @@ from ..profile.lint_render import render_lint_json, render_lint_text
 from ..profile.scan import DEFAULT_UID_ROOTS, KnownFilesError, load_known, scan_paths
 from ..profile.scan_render import render_scan_json, render_scan_text
 from ..profile.table import Option
+from ..uid import is_uid
 from .common import UsageProblem, read_scripts
 
 _OPTION_NAMES = [o.value for o in Option]
@@ -84,8 +85,7 @@ def _uid_root(text: str) -> str:
     """A UID root as a prefix that ends at a component boundary: ``1.2.3`` accepts ``1.2.3.4``,
     never ``1.2.34``."""
     root = text.strip().rstrip(".")
-    parts = root.split(".")
-    if not root or not all(p.isdigit() and (p == "0" or not p.startswith("0")) for p in parts):
+    if not is_uid(root):
         raise UsageProblem(f"--uid-root {text!r}: expected a UID root such as 2.25 or 1.2.826.0.1.3680043")
     return root + "."
 
