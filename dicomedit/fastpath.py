@@ -61,20 +61,26 @@ ITEM_DELIMITER = 0xFFFEE00D
 SPECIFIC_CHARACTER_SET = 0x00080005
 PIXEL_DATA = 0x7FE00010
 
-_EXPLICIT = struct.Struct("<HH2sH")
+# element headers: Explicit VR (short form; long VRs add a 4-byte length) and Implicit VR
+EXPLICIT_HEADER = struct.Struct("<HH2sH")
 _IMPLICIT = struct.Struct("<HHL")
 _UL = struct.Struct("<L")
-_VRS = {raw: raw.decode() for raw in ENCODED_VR if len(raw) == 2}
-_LONG = frozenset(vr.encode() for vr in EXPLICIT_VR_LENGTH_32)
+VRS = {raw: raw.decode() for raw in ENCODED_VR if len(raw) == 2}  # VR bytes → VR
+LONG_VRS = frozenset(vr.encode() for vr in EXPLICIT_VR_LENGTH_32)  # with a 4-byte length
 _LONG_TEXT = frozenset(str(vr) for vr in EXPLICIT_VR_LENGTH_32)
-_DELIMITER = struct.pack("<HHL", 0xFFFE, 0xE0DD, 0)  # sequence delimitation item, length 0
-_ITEM_END = struct.pack("<HHL", 0xFFFE, 0xE00D, 0)  # item delimitation item, length 0
+SEQUENCE_END = struct.pack("<HHL", 0xFFFE, 0xE0DD, 0)  # sequence delimitation item
+ITEM_END = struct.pack("<HHL", 0xFFFE, 0xE00D, 0)  # item delimitation item, length 0
 _ENCAPSULATED_START = b"\xfe\xff\x00\xe0"
 
 Element = RawDataElement | DataElement
 Piece = bytes | bytearray | memoryview
 HEAD = 64 * 1024  # bytes read first: the whole header of most files
 LARGE = 64 * 1024  # pixel data at least this long may be left unread
+
+
+def empty_value(vr: str | None) -> bytes | None:
+    """The value pydicom's reader gives an element of length 0 (b"" or None, by VR)."""
+    return _empty(vr)
 
 
 def _empty(vr: str | None) -> bytes | None:
@@ -243,7 +249,7 @@ def _parse(fetch: Fetch, size: int, path: str, defer_pixels: bool) -> Source:
     if pos + 8 > len(data) and len(data) < size:
         data += fetch(len(data), size - len(data))
         meta, pos = _file_meta(data, PREAMBLE + 4)
-    if len(data) - pos < 8 or _EXPLICIT.unpack_from(data, pos)[0] == 0:
+    if len(data) - pos < 8 or EXPLICIT_HEADER.unpack_from(data, pos)[0] == 0:
         raise _Unsure  # nothing after the file meta, or a command set (read as implicit VR)
     implicit = _implicit(meta.get("TransferSyntaxUID"))
     if _looks_explicit(data, pos) == implicit:
@@ -265,6 +271,25 @@ def _parse(fetch: Fetch, size: int, path: str, defer_pixels: bool) -> Source:
     return Source(path, size, reader.segments, dataset, spans)
 
 
+def read_file_meta(data: bytes) -> tuple[FileMetaDataset, int] | None:
+    """Group 0002 of a Part 10 file's first bytes as pydicom reads it, and where the dataset
+    starts; None without the preamble and prefix, or when pydicom could read it otherwise."""
+    if data[PREAMBLE : PREAMBLE + 4] != PREFIX:
+        return None
+    try:
+        with quiet_pydicom():
+            return _file_meta(data, PREAMBLE + 4)
+    except _Unsure:
+        return None
+    except Exception:
+        return None
+
+
+def looks_explicit(data: bytes, pos: int) -> bool:
+    """pydicom's test of the first element: are bytes 4 and 5 two capital letters (a VR)?"""
+    return _looks_explicit(data, pos)
+
+
 def _file_meta(data: bytes, pos: int) -> tuple[FileMetaDataset, int]:
     """Group 0002, Explicit VR Little Endian, as ``pydicom.filereader._read_file_meta_info``."""
     if not _looks_explicit(data, pos):
@@ -272,14 +297,14 @@ def _file_meta(data: bytes, pos: int) -> tuple[FileMetaDataset, int]:
     raw: dict[BaseTag, RawDataElement | DataElement] = {}
     end = len(data)
     while end - pos >= 8:
-        group, element, vr_bytes, length = _EXPLICIT.unpack_from(data, pos)
+        group, element, vr_bytes, length = EXPLICIT_HEADER.unpack_from(data, pos)
         if group != 0x0002:
             break
-        vr = _VRS.get(vr_bytes)
+        vr = VRS.get(vr_bytes)
         if vr is None:
             raise _Unsure
         value_at = pos + 8
-        if vr_bytes in _LONG:
+        if vr_bytes in LONG_VRS:
             if end - value_at < 4:
                 raise _Unsure
             length = _UL.unpack_from(data, value_at)[0]
@@ -357,9 +382,9 @@ class _Reader:
         encoding: Any = default_encoding
         base, data = self.segments[-1]
         size = self.size
-        unpack = _IMPLICIT.unpack_from if implicit else _EXPLICIT.unpack_from
+        unpack = _IMPLICIT.unpack_from if implicit else EXPLICIT_HEADER.unpack_from
         unpack_ul = _UL.unpack_from
-        vrs, long_vrs, new = _VRS, _LONG, tuple.__new__
+        vrs, long_vrs, new = VRS, LONG_VRS, tuple.__new__
         vr: str | None = None
         canonical = True
         last_tag = -1
@@ -392,7 +417,7 @@ class _Reader:
                 data, base = self._whole(), 0
                 parsed, pos = _undefined(data, start, implicit, encoding)
                 found[BaseTag(tag)] = parsed
-                if isinstance(parsed, RawDataElement) and canonical and data[pos - 8 : pos] == _DELIMITER:
+                if isinstance(parsed, RawDataElement) and canonical and data[pos - 8 : pos] == SEQUENCE_END:
                     spans[id(parsed)] = (parsed, start, pos)
                 continue
             value_end = pos + length
@@ -456,13 +481,39 @@ def encode(dataset: Dataset, source: Source, *, enforce_file_format: bool) -> li
 def _encode(dataset: Dataset, source: Source, enforce_file_format: bool) -> list[Piece | FileRange]:
     if any(tag >> 16 in (0, 2) for tag in members(dataset)):
         raise _Unsure
+    pieces, syntax = _head(dataset, enforce_file_format)
+    implicit = bool(syntax.is_implicit_VR)
+    pixels = members(dataset).get(PIXEL_DATA)
+    if type(pixels) is RawDataElement and isinstance(pixels.value, Unread):
+        # dcmwrite converts the element to set its length kind, then writes its bytes as they are
+        # with the VR it has: the bytes in the file, when nothing about them changes
+        if syntax.is_compressed or pixels.length % 2 or not (implicit or pixels.VR in ("OB", "OW")):
+            raise _Unsure
+    elif "PixelData" in dataset:
+        dataset["PixelData"].is_undefined_length = syntax.is_compressed
+    _Writer(implicit, pieces, source).dataset(dataset, default_encoding)
+    return pieces
+
+
+def head(dataset: Dataset, *, enforce_file_format: bool) -> tuple[list[Piece | FileRange], UID] | None:
+    """What ``dcmwrite`` writes before the dataset (preamble, prefix, group 0002) and the transfer
+    syntax it writes the dataset in; None when the fast path cannot be sure to match it."""
+    try:
+        with quiet_pydicom():
+            return _head(dataset, enforce_file_format)
+    except _Unsure:
+        return None
+    except Exception:  # pydicom's writer decides what it makes of it
+        return None
+
+
+def _head(dataset: Dataset, enforce_file_format: bool) -> tuple[list[Piece | FileRange], UID]:
     file_meta = _copy_meta(dataset.file_meta) if hasattr(dataset, "file_meta") else FileMetaDataset()
     syntax: UID | None = file_meta.get("TransferSyntaxUID", None)
     if syntax is None or not syntax.is_transfer_syntax or syntax.is_private:
         raise _Unsure
     if syntax == DeflatedExplicitVRLittleEndian or not syntax.is_little_endian:
         raise _Unsure
-    implicit = bool(syntax.is_implicit_VR)
     preamble = getattr(dataset, "preamble", None)
     if preamble and len(preamble) != PREAMBLE:
         raise _Unsure
@@ -479,21 +530,12 @@ def _encode(dataset: Dataset, source: Source, enforce_file_format: bool) -> list
         validate_file_meta(file_meta, enforce_standard=True)
         if not preamble:
             preamble = b"\x00" * PREAMBLE
-    pixels = members(dataset).get(PIXEL_DATA)
-    if type(pixels) is RawDataElement and isinstance(pixels.value, Unread):
-        # dcmwrite converts the element to set its length kind, then writes its bytes as they are
-        # with the VR it has: the bytes in the file, when nothing about them changes
-        if syntax.is_compressed or pixels.length % 2 or not (implicit or pixels.VR in ("OB", "OW")):
-            raise _Unsure
-    elif "PixelData" in dataset:
-        dataset["PixelData"].is_undefined_length = syntax.is_compressed
     pieces: list[Piece | FileRange] = []
     if preamble:
         pieces += [preamble, PREFIX]
     if file_meta:
         pieces.append(_file_meta_bytes(file_meta, enforce_file_format))
-    _Writer(implicit, pieces, source).dataset(dataset, default_encoding)
-    return pieces
+    return pieces, syntax
 
 
 def _copy_meta(meta: FileMetaDataset) -> FileMetaDataset:
@@ -640,7 +682,7 @@ class _Writer:
             header = struct.pack("<HH2sH", tag >> 16, tag & 0xFFFF, vr.encode(), length)
         self.pieces += [header, value]
         if undefined:
-            self.pieces.append(_DELIMITER)
+            self.pieces.append(SEQUENCE_END)
             return len(header) + length + 8
         return len(header) + length
 
@@ -664,7 +706,7 @@ class _Writer:
             length += self.item(item, encodings)
         struct.pack_into("<L", header, len(header) - 4, UNDEFINED if undefined else length)
         if undefined:
-            self.pieces.append(_DELIMITER)
+            self.pieces.append(SEQUENCE_END)
             length += 8
         return len(header) + length
 
@@ -675,7 +717,7 @@ class _Writer:
         length = self.dataset(item, encodings)
         if getattr(item, "is_undefined_length_sequence_item", False):
             struct.pack_into("<L", header, 4, UNDEFINED)
-            self.pieces.append(_ITEM_END)
+            self.pieces.append(ITEM_END)
             return 8 + length + 8
         struct.pack_into("<L", header, 4, length)
         return 8 + length

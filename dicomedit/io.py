@@ -26,10 +26,11 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence as DicomSequence
 from pydicom.uid import ExplicitVRLittleEndian
 
-from . import fastpath
+from . import direct, fastpath
 from .engine import CompiledScript, Outcome, RunContext, Status
 from .engine.dicomobject import DicomObject, sync_file_meta
 from .engine.elements import element, members
+from .engine.table import Bound
 from .errors import DicomEditError
 from .fsutil import atomic_output
 from .quiet import quiet_pydicom
@@ -454,10 +455,30 @@ def process_file(
     defer = fast and not script.plan.reads_pixel_data and (run is None or run.echo is None)
     target = Path(output_dir) / item.relative if output_dir is not None else None
     with quiet_pydicom():
-        result = _run_one(script, item, target, variables, run, dry_run, fast, defer)
+        table = script.table.bind(variables or {}) if fast and target is not None and script.table else None
+        result = _run_direct(table, item, target) if table is not None and target is not None else None
+        if result is None:
+            result = _run_one(script, item, target, variables, run, dry_run, fast, defer)
     if result.status in (FileStatus.FAILED, FileStatus.REJECTED) and target is not None and not dry_run:
         return _without_stale_output(result, target)
     return result
+
+
+def _run_direct(table: Bound, item: InputFile, target: Path) -> FileResult | None:
+    """The file run by ``dicomedit.direct``, or None when the general path must run it."""
+    try:
+        output = direct.run(table, item.path)
+    except OSError as e:
+        return FileResult(item.path, FileStatus.FAILED, message=f"cannot read the file: {e.strerror or e}")
+    if output is None:
+        return None
+    try:
+        with atomic_output(target, durable=False) as fh:
+            _write_all(fh.fileno(), output.pieces, os.fspath(item.path))
+    except OSError as e:
+        reason = f"cannot write {target}: {e.strerror or e}"
+        return FileResult(item.path, FileStatus.FAILED, message=reason)
+    return FileResult(item.path, FileStatus.WRITTEN, output=target, modified=output.modified, fast_path=True)
 
 
 def _without_stale_output(result: FileResult, target: Path) -> FileResult:

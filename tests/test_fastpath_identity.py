@@ -67,8 +67,9 @@ def run_both(script: Any, item: InputFile, out: Path, variables: dict[str, str] 
 
 
 def assert_same(general: FileResult, fast: FileResult, a: bytes | None, b: bytes | None, what: str) -> None:
-    assert (fast.status, fast.message, fast.warnings, fast.echoed) == (
+    assert (fast.status, fast.modified, fast.message, fast.warnings, fast.echoed) == (
         general.status,
+        general.modified,
         general.message,
         general.warnings,
         general.echoed,

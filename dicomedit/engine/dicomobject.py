@@ -60,8 +60,7 @@ class DicomObject:
         elem = el.element(container, SPECIFIC_CHARACTER_SET)
         if elem is None:
             return inherited if inherited is not None else ["iso8859"]
-        text = el.read_string(elem, ["iso8859"])
-        return convert_encodings(text.split("\\") if "\\" in text else text)
+        return declared_charset(elem)
 
     @property
     def charset(self) -> list[str]:
@@ -233,6 +232,13 @@ class DicomObject:
             if first <= tag <= last:
                 found[tag & 0xFF] = el.read_string(container.get_item(tag), charset)
         return found
+
+
+def declared_charset(elem: el.Element) -> list[str]:
+    """The Python encodings a (0008,0005) element declares."""
+    text = el.read_string(elem, ["iso8859"])
+    encodings: list[str] = convert_encodings(text.split("\\") if "\\" in text else text)
+    return encodings
 
 
 def _orphans(members: dict[int, el.Element], deleted: list[int]) -> bool:

@@ -25,6 +25,7 @@ from .errors import EvaluationError, Rejected
 from .interpreter import Interpreter
 from .outcome import Outcome, Status
 from .plan import Plan, make_plan
+from .table import TablePlan, table_plan
 from .tagpath import CompiledPath, compile_path
 
 
@@ -116,12 +117,15 @@ class CompiledScript:
     # most statements do
     _by_id: dict[int, CompiledPath] = field(default_factory=dict, repr=False)
     plan: Plan = field(init=False, repr=False)
+    # the script as per-element edits, when it is one (``engine.table``); None otherwise
+    table: TablePlan | None = field(init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         if not self._by_id:
             self._by_id.update(_paths_by_id(self.script, self.paths))
         self.plan = make_plan(self.script, self._by_id)
+        self.table = table_plan(self.script, self._by_id, self.external)
 
     @property
     def path(self) -> str | None:

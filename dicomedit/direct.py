@@ -1,0 +1,639 @@
+"""Scripts that are tables of per-element edits (``engine.table``), run on a file's bytes.
+
+For such a script the output of a file is its input with some elements left out, some values
+replaced and a few elements added at the top level: one pass over the element headers finds
+them, and everything else is copied as the bytes it was (the pixel data file to file, without
+passing through memory).  No dataset is built and no value the script does not edit is decoded.
+
+The values that change are read and encoded by the engine's own functions, and group 0002 is
+completed and written by the fast path's writer, so the bytes are those the general path
+(``CompiledScript.apply`` then ``write_dicom``) writes; ``tests/test_direct_identity.py`` checks
+both, byte for byte, over the conformance fixtures, pydicom's test files and generated data.
+
+``run`` returns None whenever it cannot be sure of that: anything but Explicit VR Little Endian,
+an element whose encoding pydicom would change, a VR that is unknown or UN, private elements
+the script does not remove, a character set declared inside an item, a value the edit cannot
+encode, or a file the script rejects or would warn about.  The general path then runs the file.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pydicom.dataelem import RawDataElement
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.tag import Tag
+
+from . import fastpath, uid
+from .engine.dicomobject import DicomObject, declared_charset, sync_file_meta
+from .engine.elements import dictionary_vr, encode_value, members, read_string
+from .engine.table import SETTABLE_VRS, Bound, BoundEdit
+from .fastpath import FileRange, Piece
+
+EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1"
+UNDEFINED = fastpath.UNDEFINED
+PIXEL_DATA = fastpath.PIXEL_DATA
+SPECIFIC_CHARACTER_SET = 0x00080005
+SOP_CLASS_UID = 0x00080016
+SOP_INSTANCE_UID = 0x00080018
+_KEPT_FOR_META = (SPECIFIC_CHARACTER_SET, SOP_CLASS_UID, SOP_INSTANCE_UID)
+_ITEM = 0xFFFEE000
+_ITEM_END = 0xFFFEE00D
+_SEQUENCE_END = 0xFFFEE0DD
+_HEADER = fastpath.EXPLICIT_HEADER
+_TAG_LENGTH = struct.Struct("<HHL")
+_UL = struct.Struct("<L")
+_LONG_HEADER = struct.Struct("<HH2sHL")
+_VRS = fastpath.VRS
+_LONG_VRS = fastpath.LONG_VRS
+_SHORT_VRS = frozenset(code for code in _VRS if code not in _LONG_VRS)
+_ITEM_END_BYTES = fastpath.ITEM_END
+_SEQUENCE_END_BYTES = fastpath.SEQUENCE_END
+
+
+class _Unsure(Exception):
+    """The general path decides this file."""
+
+
+class _NeedMore(Exception):
+    """A sequence goes on past the bytes read so far."""
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """The output file in pieces (bytes, views, ranges of the input) and whether the script
+    changed anything (``Outcome.status`` MODIFIED rather than UNCHANGED)."""
+
+    pieces: list[Piece | FileRange]
+    modified: bool
+
+
+def run(table: Bound, path: str | os.PathLike[str]) -> Output | None:
+    """The output ``table`` gives for the file at ``path``, or None when the general path must
+    decide.  ``OSError`` when the file cannot be read."""
+    fd = os.open(os.fspath(path), os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        try:
+            return _File(table, fd, size).output()
+        except _Unsure:
+            return None
+        except OSError:
+            raise
+        except Exception:  # a value the engine cannot read or encode: it reports it
+            return None
+    finally:
+        os.close(fd)
+
+
+def _header(tag: int, vr: str, length: int) -> bytes:
+    code = vr.encode()
+    if code in _LONG_VRS:
+        return _LONG_HEADER.pack(tag >> 16, tag & 0xFFFF, code, 0, length)
+    if length > 0xFFFF:
+        raise _Unsure  # pydicom would write it as UN
+    return _HEADER.pack(tag >> 16, tag & 0xFFFF, code, length)
+
+
+class _File:
+    def __init__(self, table: Bound, fd: int, size: int) -> None:
+        self.table = table
+        self.fd = fd
+        self.size = size
+        self.modified = False
+        self.charset: list[str] = ["iso8859"]
+        self.charset_known = False  # past (0008,0005) at the top level
+        # top-level values the end of the run needs: group 0002 is made from some, rejections
+        # read others
+        self.kept: dict[int, tuple[str, bytes | None]] = {}
+        self.read_for_rejects: dict[int, tuple[str, bytes | None]] = {}
+        self.reject_tags = frozenset(tag for tag, _, _, _ in table.rejects)
+        self.watched = self.reject_tags | frozenset(_KEPT_FOR_META)
+
+    def fetch(self, offset: int, length: int) -> bytes:
+        data = os.pread(self.fd, length, offset)
+        if len(data) != length:
+            raise _Unsure  # the file changed while it was read
+        return data
+
+    # -- the file -----------------------------------------------------------------------------
+    def output(self) -> Output:
+        size = self.size
+        data = self.fetch(0, min(size, fastpath.HEAD))
+        if data[fastpath.PREAMBLE : fastpath.PREAMBLE + 4] != fastpath.PREFIX:
+            raise _Unsure
+        group = _meta_elements(data)
+        pos = group[-1][4] if group else 0
+        if not _standard_meta(data, group):
+            meta_found = fastpath.read_file_meta(data)
+            if meta_found is None:
+                raise _Unsure
+            meta, pos = meta_found
+            if str(meta.get("TransferSyntaxUID", "")) != EXPLICIT_VR_LITTLE_ENDIAN:
+                raise _Unsure
+        if pos + 12 > len(data):
+            raise _Unsure  # a file meta group of 64 KiB, or nothing after it
+        if not fastpath.looks_explicit(data, pos):
+            raise _Unsure
+        body = self.top_level(data, pos)
+        self.check_rejects()
+        head: list[Piece | FileRange] | None = None
+        if _standard_meta(data, group):
+            head = self.meta(data, group)
+        if head is None:
+            meta_found = fastpath.read_file_meta(data)
+            if meta_found is None:
+                raise _Unsure
+            head = self.head(meta_found[0], data[: fastpath.PREAMBLE])
+        return Output([*head, *body], self.modified)
+
+    def meta(self, data: bytes, group: list[_MetaElement]) -> list[Piece | FileRange] | None:
+        """Group 0002 written as the general path writes it, for the usual group (every element
+        ``validate_file_meta`` would add already there): the elements as they are, the UIDs the
+        script hashes or that follow (0008,0016)/(0008,0018) replaced, the group length
+        recomputed.  None when the group is not the usual one."""
+        values: dict[int, bytes] = {}
+        for tag, vr, _, value_at, end in group:
+            if tag in self.table.meta_hashes:
+                if vr != "UI":
+                    raise _Unsure  # the general path warns about it
+                held = data[value_at:end]
+                text = _hashed(read_string(_raw(tag, vr, held or fastpath.empty_value(vr)), self.charset))
+                new = encode_value("UI", text, self.charset, True)
+                if new != held:
+                    values[tag] = new
+        for meta_tag, source_tag in _SYNCED:
+            source = self.kept.get(source_tag)
+            if source is None:
+                continue
+            if source[0] == "SQ":
+                raise _Unsure
+            text = read_string(_raw(source_tag, *source), self.charset)
+            if not text.strip("\0 "):
+                return None  # an empty UID: the group is written otherwise
+            for tag, vr, _, value_at, end in group:
+                if tag == meta_tag:
+                    held = values.get(tag, data[value_at:end])
+                    if read_string(_raw(tag, vr, held or fastpath.empty_value(vr)), self.charset) != text:
+                        new = encode_value("UI", text, self.charset, True)
+                        if new != held or vr != "UI":
+                            values[tag] = new
+        pieces: list[Piece | FileRange] = [data[: fastpath.PREAMBLE + 4], b""]
+        total = 0
+        view = memoryview(data)
+        for tag, _, start, _, end in group[1:]:
+            replaced = values.get(tag)
+            if replaced is None:
+                pieces.append(view[start:end])
+                total += end - start
+            else:
+                header = _header(tag, "UI", len(replaced))
+                pieces += [header, replaced]
+                total += len(header) + len(replaced)
+                self.modified = True
+        pieces[1] = bytes(data[group[0][2] : group[0][3]]) + _UL.pack(total)
+        return pieces
+
+    def check_rejects(self) -> None:
+        for index, (tag, _, _, _) in enumerate(self.table.rejects):
+            found = self.read_for_rejects.get(tag)
+            if found is not None and found[0] == "SQ":
+                raise _Unsure
+            value = None if found is None else read_string(_raw(tag, *found), self.charset)
+            if self.table.holds(index, value):
+                raise _Unsure  # rejected: the general path says so, in its words
+
+    def head(self, meta: FileMetaDataset, preamble: bytes) -> list[Piece | FileRange]:
+        """Preamble, prefix and group 0002, as the general path completes and writes them."""
+        ds = Dataset()
+        ds.file_meta = meta
+        ds.preamble = preamble
+        elements = members(ds)
+        for tag, (vr, value) in self.kept.items():
+            if vr != "SQ":
+                elements[Tag(tag)] = _raw(tag, vr, value)
+        ds.set_original_encoding(False, True, self.charset)
+        obj = DicomObject(ds)
+        for tag in self.table.meta_hashes:
+            current = meta.get_item(tag) if tag in meta else None
+            if current is None:
+                continue
+            if current.VR != "UI":
+                raise _Unsure
+            hashed = _hashed(read_string(current, obj.charset))
+            obj.set_string(ds, tag, hashed, obj.charset)
+        sync_file_meta(obj)
+        self.modified = self.modified or obj.modified
+        enforce = bool(meta.get("MediaStorageSOPClassUID") and meta.get("MediaStorageSOPInstanceUID"))
+        if "TransferSyntaxUID" not in meta:
+            raise _Unsure
+        made = fastpath.head(ds, enforce_file_format=enforce)
+        if made is None or str(made[1]) != EXPLICIT_VR_LITTLE_ENDIAN:
+            raise _Unsure
+        return made[0]
+
+    # -- the elements -------------------------------------------------------------------------
+    def top_level(self, data: bytes, pos: int) -> list[Piece | FileRange]:
+        """The dataset's elements from ``pos``, read in a first part ``data`` of the file."""
+        size = self.size
+        out: list[Piece | FileRange] = []
+        base = 0
+        run = pos  # start of the bytes copied as they are
+        last = -1
+        pending = list(self.table.creatable)
+        edits_of = self.table.top_edits
+        watched = self.watched
+        remove_private = self.table.remove_private
+        unpack = _HEADER.unpack_from
+        while pos < size:
+            if pos + 12 > base + len(data) and base + len(data) < size:
+                if base:
+                    raise _Unsure  # not met: after pixel data the rest is read at once
+                data = self.fetch(0, size)  # a header past the first part: read it all
+            group, number, code, length = unpack(data, pos - base)
+            tag = group << 16 | number
+            if tag <= last or group in (0, 2) or group == 0xFFFE:
+                raise _Unsure
+            last = tag
+            if pending and pending[0] <= tag:
+                while pending and pending[0] < tag:
+                    if run < pos:
+                        out.append(memoryview(data)[run - base : pos - base])
+                    run = pos
+                    out += self.created(pending.pop(0))
+                if pending and pending[0] == tag:
+                    pending.pop(0)
+            if tag >= SPECIFIC_CHARACTER_SET:
+                self.charset_known = True
+            if code in _SHORT_VRS:
+                end = pos + 8 + length
+                if end <= base + len(data):
+                    if group & 1:
+                        if remove_private:  # removeAllPrivateTags: left out
+                            if run < pos:
+                                out.append(memoryview(data)[run - base : pos - base])
+                            pos = run = end
+                            self.modified = True
+                            continue
+                    elif number and tag not in watched and not edits_of(tag):
+                        pos = end  # the usual element: its bytes are copied with the others
+                        continue
+            vr, length, header = self.header_of(group, code, length, data, pos - base)
+            value_at = pos + header
+            inner: list[Piece] | None = None
+            if vr == "SQ":
+                try:
+                    inner, new_length, end = self.sequence(data, base, value_at, length)
+                except _NeedMore:
+                    if base or len(data) == size:
+                        raise _Unsure from None
+                    data = self.fetch(0, size)
+                    inner, new_length, end = self.sequence(data, base, value_at, length)
+            elif length == UNDEFINED:
+                raise _Unsure  # encapsulated pixel data and the like
+            else:
+                end = value_at + length
+                if end > size:
+                    raise _Unsure  # truncated: the general path reports it
+                if tag == PIXEL_DATA and (length % 2 or vr not in ("OB", "OW")):
+                    raise _Unsure  # pydicom converts the pixel data and would pad or re-encode them
+                if end > base + len(data):
+                    if tag == PIXEL_DATA and not base:
+                        # copied file to file; the rest of the file is read after it
+                        out.append(memoryview(data)[run - base : value_at - base])
+                        out.append(FileRange(value_at, length))
+                        pos = run = base = end
+                        data = self.fetch(end, size - end) if end < size else b""
+                        continue
+                    if base:
+                        raise _Unsure
+                    data = self.fetch(0, size)
+                new_length = length
+            if number == 0 and group > 6 and not group & 1:
+                if self.table.for_tag(tag, True):
+                    raise _Unsure
+                replacement: list[Piece] | None = []  # group lengths are not written (PS3.5 §7.2)
+            else:
+                value = None if vr == "SQ" else data[value_at - base : end - base]
+                replacement = self.decide(tag, vr, value, length, new_length, inner, top=True)
+            if replacement is not None:
+                if run < pos:
+                    out.append(memoryview(data)[run - base : pos - base])
+                out += replacement
+                run = end
+            pos = end
+        if pos != size:
+            raise _Unsure  # bytes pydicom would leave unread
+        if run < pos:
+            out.append(memoryview(data)[run - base : pos - base])
+        for tag in pending:
+            out += self.created(tag)
+        return out
+
+    def header_of(self, group: int, code: bytes, length: int, data: bytes, at: int) -> tuple[str, int, int]:
+        """(VR, value length, header length) of the element whose header is at ``at``."""
+        vr = _VRS.get(code)
+        if vr is None or (vr == "UN" and not (group & 1 and self.table.remove_private)):
+            raise _Unsure  # UN may hide a sequence the general path warns about
+        if code not in _LONG_VRS:
+            return vr, length, 8
+        if length:
+            raise _Unsure  # reserved bytes that pydicom writes as zeros
+        if at + 12 > len(data):
+            raise _NeedMore
+        return vr, _UL.unpack_from(data, at + 8)[0], 12
+
+    def decide(
+        self,
+        tag: int,
+        vr: str,
+        value: bytes | memoryview | None,
+        length: int,
+        new_length: int,
+        inner: list[Piece] | None,
+        *,
+        top: bool,
+    ) -> list[Piece] | None:
+        """What is written for one element: None for its bytes as they are, else the pieces
+        (none when it is left out)."""
+        if tag >> 16 & 1:
+            if not self.table.remove_private:
+                raise _Unsure
+            self.modified = True
+            return []
+        edits = self.table.for_tag(tag, top)
+        if top and tag in self.watched:
+            self.note(tag, vr, None if value is None or not length else bytes(value))
+        if edits:
+            if vr == "SQ":
+                if any(e.create for e in edits):
+                    raise _Unsure
+                if any(e.kind == "delete" for e in edits):
+                    self.modified = True
+                    return []
+            else:
+                assert value is not None
+                result = self.edited(tag, vr, bytes(value), edits)
+                if result is not None:
+                    new_vr, new_value = result
+                    if top:
+                        self.note(tag, new_vr, new_value, gone=new_value is None)
+                    return [] if new_value is None else [_header(tag, new_vr, len(new_value)), new_value]
+        if inner is not None:
+            sq_length = length if length == UNDEFINED else new_length
+            return [_LONG_HEADER.pack(tag >> 16, tag & 0xFFFF, b"SQ", 0, sq_length), *inner]
+        return None
+
+    def note(self, tag: int, vr: str, value: bytes | None, *, gone: bool = False) -> None:
+        """Keep a top-level value the end of the run needs (group 0002, rejections); an empty
+        value is kept as pydicom reads it (b"" or None)."""
+        if gone:
+            self.kept.pop(tag, None)
+            self.read_for_rejects.pop(tag, None)
+            return
+        if value is None and vr != "SQ":
+            value = fastpath.empty_value(vr)
+        if tag == SPECIFIC_CHARACTER_SET:
+            self.charset = declared_charset(_raw(tag, vr, value))
+        if tag in _KEPT_FOR_META:
+            self.kept[tag] = (vr, value)
+        if tag in self.reject_tags:
+            self.read_for_rejects[tag] = (vr, value)
+
+    def created(self, tag: int) -> list[Piece]:
+        """A top-level element the script's ``:=`` creates (nothing if it does not)."""
+        result = self.edited(tag, dictionary_vr(tag), None, self.table.for_tag(tag, True))
+        if result is None or result[1] is None:
+            return []
+        self.note(tag, *result)
+        return [_header(tag, result[0], len(result[1])), result[1]]
+
+    def edited(
+        self, tag: int, vr: str, value: bytes | None, edits: Sequence[BoundEdit]
+    ) -> tuple[str, bytes | None] | None:
+        """(VR, new value or None when deleted) after ``edits``, or None when unchanged.
+
+        ``value`` is None for an element that is not there.  As in ``DicomObject.set_string``, a
+        value equal to the one the element holds changes nothing, and an empty element that
+        pydicom reads as None never compares equal.
+        """
+        if not self.charset_known or tag <= SPECIFIC_CHARACTER_SET:
+            raise _Unsure  # not met: values are edited after (0008,0005) has been read
+        present = value is not None
+        held = (value if value else fastpath.empty_value(vr)) if present else None
+        changed = False
+        for edit in edits:
+            if edit.kind == "delete":
+                if present:
+                    present, held, value, changed = False, None, None, True
+                continue
+            if not present:
+                if not (edit.kind == "set" and edit.create):
+                    continue
+                vr = dictionary_vr(tag)
+                if vr not in SETTABLE_VRS:
+                    raise _Unsure
+            if edit.kind == "hash":
+                if vr != "UI":
+                    raise _Unsure  # the general path warns about it
+                text = _hashed(read_string(_raw(tag, vr, held), self.charset))
+            else:
+                assert edit.text is not None
+                text = edit.text
+            data = encode_value(vr, text, self.charset, True)
+            if present and held is not None and held == data:
+                continue
+            present, held, value, changed = True, data, data, True
+        if not changed:
+            return None
+        self.modified = True
+        return vr, value
+
+    def sequence(
+        self, data: bytes, base: int, start: int, length: int
+    ) -> tuple[list[Piece] | None, int, int]:
+        """(the items' pieces when something in them changed, else None; their new length; where
+        the sequence ends) for a sequence whose value starts at ``start``."""
+        limit = base + len(data)
+        undefined = length == UNDEFINED
+        end = None if undefined else start + length
+        if end is not None and end > limit:
+            raise _NeedMore
+        pos = start
+        pieces: list[Piece] = []
+        changed = False
+        total = 0
+        view = memoryview(data)
+        while True:
+            if end is not None:
+                if pos == end:
+                    break
+                if pos > end:
+                    raise _Unsure
+            if pos + 8 > limit:
+                raise _NeedMore
+            group, number, item_length = _TAG_LENGTH.unpack_from(data, pos - base)
+            tag = group << 16 | number
+            if undefined and tag == _SEQUENCE_END:
+                if item_length:
+                    raise _Unsure
+                pos += 8
+                break
+            if tag != _ITEM:
+                raise _Unsure
+            item_start = pos
+            pos += 8
+            item_undefined = item_length == UNDEFINED
+            content, content_length, content_end = self.container(
+                data, base, pos, None if item_undefined else pos + item_length
+            )
+            if item_undefined:
+                if content_end + 8 > limit:
+                    raise _NeedMore
+                if data[content_end - base : content_end - base + 8] != _ITEM_END_BYTES:
+                    raise _Unsure
+                item_end = content_end + 8
+            else:
+                item_end = content_end
+            if content is None:
+                pieces.append(view[item_start - base : item_end - base])
+                total += item_end - item_start
+            else:
+                changed = True
+                pieces.append(
+                    _TAG_LENGTH.pack(0xFFFE, 0xE000, UNDEFINED if item_undefined else content_length)
+                )
+                pieces += content
+                total += 8 + content_length
+                if item_undefined:
+                    pieces.append(_ITEM_END_BYTES)
+                    total += 8
+            pos = item_end
+        if not changed:
+            return None, length, pos
+        if undefined:
+            pieces.append(_SEQUENCE_END_BYTES)
+        return pieces, total, pos
+
+    def container(
+        self, data: bytes, base: int, pos: int, end: int | None
+    ) -> tuple[list[Piece] | None, int, int]:
+        """(an item's pieces when something in it changed, else None; its new length; where its
+        elements end) for the elements from ``pos`` to ``end`` (None: to an item delimiter)."""
+        limit = base + len(data)
+        if end is not None and end > limit:
+            raise _NeedMore
+        view = memoryview(data)
+        pieces: list[Piece] = []
+        start = run = pos
+        total = 0
+        last = -1
+        while True:
+            if end is not None:
+                if pos == end:
+                    break
+                if pos > end:
+                    raise _Unsure
+            if pos + 8 > limit:
+                raise _NeedMore
+            group, number, code, length = _HEADER.unpack_from(data, pos - base)
+            tag = group << 16 | number
+            if end is None and tag == _ITEM_END:
+                break
+            if tag <= last or group in (0, 2, 0xFFFE) or not number or tag == SPECIFIC_CHARACTER_SET:
+                raise _Unsure  # out of order, a group length, a character set of the item's own
+            last = tag
+            vr, length, header = self.header_of(group, code, length, data, pos - base)
+            value_at = pos + header
+            inner: list[Piece] | None = None
+            if vr == "SQ":
+                inner, new_length, element_end = self.sequence(data, base, value_at, length)
+            elif length == UNDEFINED:
+                raise _Unsure
+            else:
+                element_end = value_at + length
+                new_length = length
+                if element_end > limit:
+                    raise _NeedMore
+            value = None if vr == "SQ" else view[value_at - base : element_end - base]
+            replacement = self.decide(tag, vr, value, length, new_length, inner, top=False)
+            if replacement is not None:
+                if run < pos:
+                    pieces.append(view[run - base : pos - base])
+                    total += pos - run
+                pieces += replacement
+                total += sum(len(p) for p in replacement)
+                run = element_end
+            pos = element_end
+        if run == start:
+            return None, pos - start, pos
+        if run < pos:
+            pieces.append(view[run - base : pos - base])
+            total += pos - run
+        return pieces, total, pos
+
+
+_MetaElement = tuple[int, str, int, int, int]  # tag, VR, start, start of the value, end
+_SYNCED = ((0x00020002, SOP_CLASS_UID), (0x00020003, SOP_INSTANCE_UID))
+# what validate_file_meta adds when absent, and the group length (first, UL): with all of these
+# there, pydicom writes the group's elements as they are
+_USUAL_META = (0x00020000, 0x00020001, 0x00020002, 0x00020003, 0x00020010, 0x00020012, 0x00020013)
+_GROUP_LENGTH_HEADER = b"\x02\x00\x00\x00UL\x04\x00"
+_EXPLICIT_VR_LITTLE_ENDIAN_VALUES = (b"1.2.840.10008.1.2.1", b"1.2.840.10008.1.2.1\x00")
+
+
+def _meta_elements(data: bytes) -> list[_MetaElement]:
+    """The elements of group 0002 after the prefix, each in canonical form (else none)."""
+    found: list[_MetaElement] = []
+    pos = fastpath.PREAMBLE + 4
+    last = -1
+    limit = len(data)
+    while limit - pos >= 8:
+        group, number, code, length = _HEADER.unpack_from(data, pos)
+        if group != 2:
+            break
+        vr = _VRS.get(code)
+        value_at = pos + 8
+        if vr is None:
+            return []
+        if code in _LONG_VRS:
+            if length or limit - value_at < 4:
+                return []
+            length = _UL.unpack_from(data, value_at)[0]
+            value_at += 4
+        tag = group << 16 | number
+        if tag <= last or length == UNDEFINED or value_at + length > limit:
+            return []
+        last = tag
+        found.append((tag, vr, pos, value_at, value_at + length))
+        pos = value_at + length
+    return found
+
+
+def _standard_meta(data: bytes, group: list[_MetaElement]) -> bool:
+    """Whether group 0002 is the usual one, in Explicit VR Little Endian, its values present."""
+    tags = {tag: (vr, value_at, end) for tag, vr, _, value_at, end in group}
+    if any(tag not in tags for tag in _USUAL_META) or group[0][0] != 0x00020000:
+        return False
+    if data[group[0][2] : group[0][3]] != _GROUP_LENGTH_HEADER:
+        return False
+    _, value_at, end = tags[0x00020010]
+    if data[value_at:end] not in _EXPLICIT_VR_LITTLE_ENDIAN_VALUES:
+        return False
+    for tag in (0x00020001, 0x00020002, 0x00020003, 0x00020012):
+        _, value_at, end = tags[tag]
+        if not data[value_at:end].strip(b"\x00 "):
+            return False
+    return True
+
+
+def _raw(tag: int, vr: str, value: bytes | None) -> RawDataElement:
+    return RawDataElement(Tag(tag), vr, len(value or b""), value, 0, False, True)
+
+
+def _hashed(text: str) -> str:
+    """``hashUIDList``'s new value: each of the values hashed (spec §10)."""
+    return "\\".join(uid.hash_uid(v) for v in text.split("\\"))
