@@ -73,20 +73,34 @@ class Output:
 
 def run(table: Bound, path: str | os.PathLike[str]) -> Output | None:
     """The output ``table`` gives for the file at ``path``, or None when the general path must
-    decide.  ``OSError`` when the file cannot be read."""
-    fd = os.open(os.fspath(path), os.O_RDONLY)
-    try:
-        size = os.fstat(fd).st_size
+    decide.  ``OSError`` when the file cannot be read.  (The pieces may be ranges of the file:
+    ``Source`` keeps it open to copy them.)"""
+    with Source(path) as source:
+        return source.run(table)
+
+
+class Source:
+    """An input file, open while its output is made and written."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.fd = os.open(os.fspath(path), os.O_RDONLY)
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self.fd)
+
+    def run(self, table: Bound) -> Output | None:
+        """The output ``table`` gives for this file, or None when the general path must decide."""
         try:
-            return _File(table, fd, size).output()
+            return _File(table, self.fd, os.fstat(self.fd).st_size).output()
         except _Unsure:
             return None
         except OSError:
             raise
         except Exception:  # a value the engine cannot read or encode: it reports it
             return None
-    finally:
-        os.close(fd)
 
 
 def _header(tag: int, vr: str, length: int) -> bytes:

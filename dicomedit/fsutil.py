@@ -34,11 +34,8 @@ def atomic_output(path: str | os.PathLike[str], *, durable: bool = True) -> Iter
     ``durable`` flushes the data to the disk before the rename (batches of many files may skip
     it: the rename alone already keeps partial files out of sight).
     """
-    target = _writable_target(Path(path))
-    try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        mode = _new_file_mode()
+    target, existing = _writable_target(Path(path))
+    mode = _new_file_mode() if existing is None else stat.S_IMODE(existing)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -64,26 +61,43 @@ _KINDS = (
 )
 
 
-def _writable_target(target: Path) -> Path:
-    """The regular file to replace for ``target`` (a link's resolved target); missing folders made."""
-    if target.is_symlink():
-        target = Path(os.path.realpath(target))
+def _writable_target(target: Path) -> tuple[Path, int | None]:
+    """The regular file to replace for ``target`` (a link's resolved target) and its mode (None
+    when it does not exist yet); missing folders made.  One ``lstat`` and one ``stat`` of the
+    folder in the usual cases: batches write many files."""
     try:
-        mode = target.lstat().st_mode
+        mode: int | None = os.lstat(target).st_mode
     except FileNotFoundError:
         mode = None
     except NotADirectoryError:
         mode = None  # reported below, naming the file that is in the way
+    if mode is not None and stat.S_ISLNK(mode):
+        target = Path(os.path.realpath(target))
+        try:
+            mode = os.lstat(target).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            mode = None
     if mode is not None and not stat.S_ISREG(mode):
         kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
         raise OSError(errno.EEXIST, f"it is {kind}, not a regular file; refusing to replace it", str(target))
-    for ancestor in target.parents:
+    if mode is None:
+        _make_folder(target.parent)
+    return target, mode
+
+
+def _make_folder(folder: Path) -> None:
+    """``folder`` and the folders above it, unless there; an error naming a file in the way."""
+    try:
+        if stat.S_ISDIR(os.stat(folder).st_mode):
+            return
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    for ancestor in (folder, *folder.parents):
         if ancestor.exists() or ancestor.is_symlink():
             if not ancestor.is_dir():
                 raise NotADirectoryError(errno.ENOTDIR, f"{ancestor} is not a directory", str(ancestor))
             break
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return target
+    folder.mkdir(parents=True, exist_ok=True)
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:

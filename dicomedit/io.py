@@ -259,12 +259,12 @@ def _write(ds: Dataset, fh: BinaryIO, source: fastpath.Source | None) -> bool:
 _IOV_MAX = 1024
 
 
-def _write_all(fd: int, pieces: list[fastpath.Piece | fastpath.FileRange], source: str) -> None:
+def _write_all(fd: int, pieces: list[fastpath.Piece | fastpath.FileRange], source: str | int) -> None:
     """Write the pieces in order with as few system calls as the kernel allows; ranges of the
-    source file are copied file to file."""
+    source file (a path, or a descriptor open on it) are copied file to file."""
     views: list[memoryview] = []
     with contextlib.ExitStack() as stack:
-        source_fd: int | None = None
+        source_fd: int | None = source if isinstance(source, int) else None
         for piece in pieces:
             if not isinstance(piece, fastpath.FileRange):
                 if len(piece):
@@ -273,6 +273,7 @@ def _write_all(fd: int, pieces: list[fastpath.Piece | fastpath.FileRange], sourc
             _writev_all(fd, views)
             views = []
             if source_fd is None:
+                assert isinstance(source, str)
                 source_fd = os.open(source, os.O_RDONLY)
                 stack.callback(os.close, source_fd)
             _copy_range(source_fd, fd, piece.offset, piece.length)
@@ -467,17 +468,19 @@ def process_file(
 def _run_direct(table: Bound, item: InputFile, target: Path) -> FileResult | None:
     """The file run by ``dicomedit.direct``, or None when the general path must run it."""
     try:
-        output = direct.run(table, item.path)
+        with direct.Source(item.path) as source:
+            output = source.run(table)
+            if output is None:
+                return None
+            try:
+                with atomic_output(target, durable=False) as fh:
+                    _write_all(fh.fileno(), output.pieces, source.fd)
+            except OSError as e:
+                return FileResult(
+                    item.path, FileStatus.FAILED, message=f"cannot write {target}: {e.strerror or e}"
+                )
     except OSError as e:
         return FileResult(item.path, FileStatus.FAILED, message=f"cannot read the file: {e.strerror or e}")
-    if output is None:
-        return None
-    try:
-        with atomic_output(target, durable=False) as fh:
-            _write_all(fh.fileno(), output.pieces, os.fspath(item.path))
-    except OSError as e:
-        reason = f"cannot write {target}: {e.strerror or e}"
-        return FileResult(item.path, FileStatus.FAILED, message=reason)
     return FileResult(item.path, FileStatus.WRITTEN, output=target, modified=output.modified, fast_path=True)
 
 

@@ -148,8 +148,19 @@ class Bound:
     _nested: dict[int, tuple[BoundEdit, ...]] = field(default_factory=dict, repr=False)
     creatable: tuple[int, ...] = field(init=False)  # top-level tags a ``:=`` may create, in order
     meta_hashes: tuple[int, ...] = field(init=False)  # group 0002 elements hashUIDList hashes
+    # which edits may apply to a tag: by its literal tags, and those with wildcard digits
+    _literal: dict[int, list[int]] = field(init=False, repr=False)
+    _patterned: list[int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._literal = {}
+        self._patterned = []
+        for index, (edit, _) in enumerate(self.edits):
+            if all(p.literal for p in edit.patterns):
+                for p in edit.patterns:
+                    self._literal.setdefault(p.value, []).append(index)
+            else:
+                self._patterned.append(index)
         self.creatable = tuple(sorted({p.value for e, b in self.edits if b.create for p in e.patterns}))
         self.meta_hashes = tuple(
             sorted(
@@ -172,7 +183,9 @@ class Bound:
         cache = self._top if top else self._nested
         found = cache.get(tag)
         if found is None:
-            found = cache[tag] = tuple(b for e, b in self.edits if e.applies(tag, top))
+            candidates = sorted({*self._literal.get(tag, ()), *self._patterned})
+            edits = self.edits
+            found = cache[tag] = tuple(edits[i][1] for i in candidates if edits[i][0].applies(tag, top))
         return found
 
     def holds(self, index: int, value: str | None) -> bool:
