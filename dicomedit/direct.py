@@ -50,6 +50,7 @@ _LONG_HEADER = struct.Struct("<HH2sHL")
 _VRS = fastpath.VRS
 _LONG_VRS = fastpath.LONG_VRS
 _SHORT_VRS = frozenset(code for code in _VRS if code not in _LONG_VRS)
+_NOT_IN_A_DATASET = frozenset({0x0000, 0x0002, 0xFFFE})  # command, file meta and item groups
 _ITEM_END_BYTES = fastpath.ITEM_END
 _SEQUENCE_END_BYTES = fastpath.SEQUENCE_END
 
@@ -258,18 +259,22 @@ class _File:
         run = pos  # start of the bytes copied as they are
         last = -1
         pending = list(self.table.creatable)
-        edits_of = self.table.top_edits
+        known_edits = self.table.top_edits_known
         watched = self.watched
         remove_private = self.table.remove_private
         unpack = _HEADER.unpack_from
+        short_vrs = _SHORT_VRS
+        limit = len(data)  # the end of what was read, in the file
+        charset_known = False
         while pos < size:
-            if pos + 12 > base + len(data) and base + len(data) < size:
+            if pos + 12 > limit and limit < size:
                 if base:
                     raise _Unsure  # not met: after pixel data the rest is read at once
                 data = self.fetch(0, size)  # a header past the first part: read it all
+                limit = size
             group, number, code, length = unpack(data, pos - base)
             tag = group << 16 | number
-            if tag <= last or group in (0, 2) or group == 0xFFFE:
+            if tag <= last or group in _NOT_IN_A_DATASET:
                 raise _Unsure
             last = tag
             if pending and pending[0] <= tag:
@@ -280,11 +285,11 @@ class _File:
                     out += self.created(pending.pop(0))
                 if pending and pending[0] == tag:
                     pending.pop(0)
-            if tag >= SPECIFIC_CHARACTER_SET:
-                self.charset_known = True
-            if code in _SHORT_VRS:
+            if not charset_known and tag >= SPECIFIC_CHARACTER_SET:
+                charset_known = self.charset_known = True
+            if code in short_vrs:
                 end = pos + 8 + length
-                if end <= base + len(data):
+                if end <= limit:
                     if group & 1:
                         if remove_private:  # removeAllPrivateTags: left out
                             if run < pos:
@@ -292,9 +297,13 @@ class _File:
                             pos = run = end
                             self.modified = True
                             continue
-                    elif number and tag not in watched and not edits_of(tag):
-                        pos = end  # the usual element: its bytes are copied with the others
-                        continue
+                    elif number and tag not in watched:
+                        edits = known_edits.get(tag)
+                        if edits is None:
+                            edits = self.table.for_tag(tag, True)
+                        if not edits:
+                            pos = end  # the usual element: its bytes are copied with the others
+                            continue
             vr, length, header = self.header_of(group, code, length, data, pos - base)
             value_at = pos + header
             inner: list[Piece] | None = None
@@ -305,6 +314,7 @@ class _File:
                     if base or len(data) == size:
                         raise _Unsure from None
                     data = self.fetch(0, size)
+                    limit = size
                     inner, new_length, end = self.sequence(data, base, value_at, length)
             elif length == UNDEFINED:
                 raise _Unsure  # encapsulated pixel data and the like
@@ -314,17 +324,19 @@ class _File:
                     raise _Unsure  # truncated: the general path reports it
                 if tag == PIXEL_DATA and (length % 2 or vr not in ("OB", "OW")):
                     raise _Unsure  # pydicom converts the pixel data and would pad or re-encode them
-                if end > base + len(data):
+                if end > limit:
                     if tag == PIXEL_DATA and not base:
                         # copied file to file; the rest of the file is read after it
                         out.append(memoryview(data)[run - base : value_at - base])
                         out.append(FileRange(value_at, length))
                         pos = run = base = end
                         data = self.fetch(end, size - end) if end < size else b""
+                        limit = size
                         continue
                     if base:
                         raise _Unsure
                     data = self.fetch(0, size)
+                    limit = size
                 new_length = length
             if number == 0 and group > 6 and not group & 1:
                 if self.table.for_tag(tag, True):
@@ -379,21 +391,24 @@ class _File:
             self.modified = True
             return []
         edits = self.table.for_tag(tag, top)
-        if top and tag in self.watched:
+        watched = top and tag in self.watched
+        if watched:
             self.note(tag, vr, None if value is None or not length else bytes(value))
         if edits:
-            if vr == "SQ":
+            if vr == "SQ" or (len(edits) == 1 and edits[0].kind == "delete"):
                 if any(e.create for e in edits):
                     raise _Unsure
                 if any(e.kind == "delete" for e in edits):
                     self.modified = True
+                    if watched:
+                        self.note(tag, vr, None, gone=True)
                     return []
             else:
                 assert value is not None
                 result = self.edited(tag, vr, bytes(value), edits)
                 if result is not None:
                     new_vr, new_value = result
-                    if top:
+                    if watched:
                         self.note(tag, new_vr, new_value, gone=new_value is None)
                     return [] if new_value is None else [_header(tag, new_vr, len(new_value)), new_value]
         if inner is not None:

@@ -174,10 +174,11 @@ class Bound:
             )
         )
 
-    def top_edits(self, tag: int) -> tuple[BoundEdit, ...]:
-        """``for_tag(tag, True)``, for the loop over every top-level element."""
-        found = self._top.get(tag)
-        return found if found is not None else self.for_tag(tag, True)
+    @property
+    def top_edits_known(self) -> Mapping[int, tuple[BoundEdit, ...]]:
+        """The top-level edits ``for_tag`` has found so far, by tag (for the loop over every
+        top-level element: a lookup there, ``for_tag`` for a tag not seen yet)."""
+        return self._top
 
     def for_tag(self, tag: int, top: bool) -> tuple[BoundEdit, ...]:
         cache = self._top if top else self._nested
