@@ -6,19 +6,19 @@ import contextlib
 import errno
 import functools
 import os
+import secrets
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 
 @functools.cache
-def _new_file_mode() -> int:
-    """The mode ``open()`` gives a new file: 0o666 less the umask (``mkstemp`` uses 0o600)."""
-    umask = os.umask(0o022)  # read it by setting it, once per process, then put it back
+def _umask() -> int:
+    """The process's umask (read by setting it, once per process, then put back)."""
+    umask = os.umask(0o022)
     os.umask(umask)
-    return 0o666 & ~umask
+    return umask
 
 
 @contextlib.contextmanager
@@ -35,11 +35,12 @@ def atomic_output(path: str | os.PathLike[str], *, durable: bool = True) -> Iter
     it: the rename alone already keeps partial files out of sight).
     """
     target, existing = _writable_target(Path(path))
-    mode = _new_file_mode() if existing is None else stat.S_IMODE(existing)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    mode = 0o666 if existing is None else stat.S_IMODE(existing)
+    fd, tmp = _temporary(target, mode)
     try:
         with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), mode)
+            if existing is not None and mode & ~_umask() != mode:
+                os.fchmod(fh.fileno(), mode)  # the umask took some of the permissions away
             yield fh
             fh.flush()
             if durable:
@@ -49,6 +50,20 @@ def atomic_output(path: str | os.PathLike[str], *, durable: bool = True) -> Iter
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _temporary(target: Path, mode: int) -> tuple[int, str]:
+    """A new file next to ``target``, created with ``mode`` (less the umask): a new output gets
+    the permissions a plain ``open()`` gives, without the ``chmod`` that ``mkstemp``'s 0o600
+    would need."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        name = os.path.join(target.parent, f".{target.name}.{secrets.token_hex(4)}.part")
+        try:
+            return os.open(name, flags, mode), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free name for a temporary file", str(target.parent))
 
 
 _KINDS = (

@@ -217,12 +217,28 @@ def test_changing_the_character_set_keeps_the_bytes_of_other_text(tmp_path: Path
 def test_outputs_get_the_usual_permissions(tmp_path: Path) -> None:
     old = os.umask(0o027)
     try:
-        fsutil._new_file_mode.cache_clear()
+        fsutil._umask.cache_clear()
         io.write_dicom(io.read_dicom(TEST_FILES / "CT_small.dcm"), tmp_path / "x.dcm")
     finally:
         os.umask(old)
-        fsutil._new_file_mode.cache_clear()
+        fsutil._umask.cache_clear()
     assert (tmp_path / "x.dcm").stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o666, 0o640])
+def test_a_replaced_output_keeps_its_permissions(tmp_path: Path, mode: int) -> None:
+    target = tmp_path / "x.dcm"
+    target.write_bytes(b"old")
+    target.chmod(mode)
+    old = os.umask(0o022)
+    try:
+        fsutil._umask.cache_clear()
+        io.write_dicom(io.read_dicom(TEST_FILES / "CT_small.dcm"), target)
+    finally:
+        os.umask(old)
+        fsutil._umask.cache_clear()
+    assert target.stat().st_mode & 0o777 == mode
+    assert [p.name for p in tmp_path.iterdir()] == ["x.dcm"]
 
 
 def test_an_interrupted_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
