@@ -50,6 +50,7 @@ _LONG_HEADER = struct.Struct("<HH2sHL")
 _VRS = fastpath.VRS
 _LONG_VRS = fastpath.LONG_VRS
 _SHORT_VRS = frozenset(code for code in _VRS if code not in _LONG_VRS)
+_NOT_PLAIN = frozenset({b"SQ", b"UN"})  # VRs a public element is never copied blindly with
 _NOT_IN_A_DATASET = frozenset({0x0000, 0x0002, 0xFFFE})  # command, file meta and item groups
 _ITEM_END_BYTES = fastpath.ITEM_END
 _SEQUENCE_END_BYTES = fastpath.SEQUENCE_END
@@ -264,6 +265,9 @@ class _File:
         remove_private = self.table.remove_private
         unpack = _HEADER.unpack_from
         short_vrs = _SHORT_VRS
+        long_vrs = _LONG_VRS
+        plain_exceptions = _NOT_PLAIN
+        unpack_ul = _UL.unpack_from
         limit = len(data)  # the end of what was read, in the file
         charset_known = False
         while pos < size:
@@ -287,23 +291,29 @@ class _File:
                     pending.pop(0)
             if not charset_known and tag >= SPECIFIC_CHARACTER_SET:
                 charset_known = self.charset_known = True
+            # the usual elements, decided from the header alone: a private one removeAllPrivateTags
+            # leaves out, or one nothing edits (its bytes are copied with the others)
             if code in short_vrs:
                 end = pos + 8 + length
-                if end <= limit:
-                    if group & 1:
-                        if remove_private:  # removeAllPrivateTags: left out
-                            if run < pos:
-                                out.append(memoryview(data)[run - base : pos - base])
-                            pos = run = end
-                            self.modified = True
-                            continue
-                    elif number and tag not in watched:
-                        edits = known_edits.get(tag)
-                        if edits is None:
-                            edits = self.table.for_tag(tag, True)
-                        if not edits:
-                            pos = end  # the usual element: its bytes are copied with the others
-                            continue
+            elif code in long_vrs and not length and pos + 12 <= limit and tag != PIXEL_DATA:
+                end = pos + 12 + unpack_ul(data, pos - base + 8)[0]  # never past an undefined length
+            else:
+                end = size + 1
+            if end <= limit:
+                if group & 1:
+                    if remove_private:
+                        if run < pos:
+                            out.append(memoryview(data)[run - base : pos - base])
+                        pos = run = end
+                        self.modified = True
+                        continue
+                elif number and tag not in watched and code not in plain_exceptions:
+                    edits = known_edits.get(tag)
+                    if edits is None:
+                        edits = self.table.for_tag(tag, True)
+                    if not edits:
+                        pos = end
+                        continue
             vr, length, header = self.header_of(group, code, length, data, pos - base)
             value_at = pos + header
             inner: list[Piece] | None = None
@@ -468,11 +478,10 @@ class _File:
             if edit.kind == "hash":
                 if vr != "UI":
                     raise _Unsure  # the general path warns about it
-                text = _hashed(read_string(_raw(tag, vr, held), self.charset))
+                data = self.hashed(tag, held)
             else:
                 assert edit.text is not None
-                text = edit.text
-            data = encode_value(vr, text, self.charset, True)
+                data = self.encoded(vr, edit.text)
             if present and held is not None and held == data:
                 continue
             present, held, value, changed = True, data, data, True
@@ -480,6 +489,24 @@ class _File:
             return None
         self.modified = True
         return vr, value
+
+    def encoded(self, vr: str, text: str) -> bytes:
+        """``encode_value`` of ``text``, remembered: scripts write the same few values."""
+        key = (vr, text, *self.charset)
+        found = _ENCODED.get(key)
+        if found is None:
+            found = _remember(_ENCODED, key, encode_value(vr, text, self.charset, True))
+        return found
+
+    def hashed(self, tag: int, held: bytes | None) -> bytes:
+        """The UI value ``hashUIDList`` writes for the value ``held``, remembered: the study,
+        series and frame of reference UIDs repeat from file to file."""
+        key = (held, *self.charset)
+        found = _HASHED.get(key)
+        if found is None:
+            text = _hashed(read_string(_raw(tag, "UI", held), self.charset))
+            found = _remember(_HASHED, key, encode_value("UI", text, self.charset, True))
+        return found
 
     def sequence(
         self, data: bytes, base: int, start: int, length: int
@@ -657,6 +684,18 @@ def _standard_meta(data: bytes, group: list[_MetaElement]) -> bool:
         if not data[value_at:end].strip(b"\x00 "):
             return False
     return True
+
+
+_ENCODED: dict[tuple[object, ...], bytes] = {}
+_HASHED: dict[tuple[object, ...], bytes] = {}
+_REMEMBERED = 4096
+
+
+def _remember(cache: dict[tuple[object, ...], bytes], key: tuple[object, ...], value: bytes) -> bytes:
+    if len(cache) >= _REMEMBERED:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 def _raw(tag: int, vr: str, value: bytes | None) -> RawDataElement:
