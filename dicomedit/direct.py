@@ -143,7 +143,8 @@ class _File:
             raise _Unsure
         group = _meta_elements(data)
         pos = group[-1][4] if group else 0
-        if not _standard_meta(data, group):
+        standard = _standard_meta(data, group)
+        if not standard:
             meta_found = fastpath.read_file_meta(data)
             if meta_found is None:
                 raise _Unsure
@@ -156,9 +157,7 @@ class _File:
             raise _Unsure
         body = self.top_level(data, pos)
         self.check_rejects()
-        head: list[Piece | FileRange] | None = None
-        if _standard_meta(data, group):
-            head = self.meta(data, group)
+        head = self.meta(data, group) if standard else None
         if head is None:
             meta_found = fastpath.read_file_meta(data)
             if meta_found is None:
