@@ -19,6 +19,7 @@ encode, or a file the script rejects or would warn about.  The general path then
 from __future__ import annotations
 
 import os
+import re
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -157,6 +158,11 @@ class _File:
             raise _Unsure
         body = self.top_level(data, pos)
         self.check_rejects()
+        for tag, (vr, value) in self.kept.items():
+            # pydicom converts these to write the file, and writes them in its own form
+            canonical = _canonical_cs if tag == SPECIFIC_CHARACTER_SET else _canonical_ui
+            if vr != ("CS" if tag == SPECIFIC_CHARACTER_SET else "UI") or not canonical(value or b""):
+                raise _Unsure
         head = self.meta(data, group) if standard else None
         if head is None:
             meta_found = fastpath.read_file_meta(data)
@@ -172,10 +178,10 @@ class _File:
         recomputed.  None when the group is not the usual one."""
         values: dict[int, bytes] = {}
         for tag, vr, _, value_at, end in group:
-            if tag in self.table.meta_hashes:
+            for _ in range(self.table.meta_hashes.count(tag)):  # each hashUIDList hashes it again
                 if vr != "UI":
                     raise _Unsure  # the general path warns about it
-                held = data[value_at:end]
+                held = values.get(tag, data[value_at:end])
                 text = _hashed(read_string(_raw(tag, vr, held or fastpath.empty_value(vr)), self.charset))
                 new = encode_value("UI", text, self.charset, True)
                 if new != held:
@@ -292,7 +298,7 @@ class _File:
                 charset_known = self.charset_known = True
             # the usual elements, decided from the header alone: a private one removeAllPrivateTags
             # leaves out, or one nothing edits (its bytes are copied with the others)
-            if code in short_vrs:
+            if code in short_vrs and tag != PIXEL_DATA:
                 end = pos + 8 + length
             elif code in long_vrs and not length and pos + 12 <= limit and tag != PIXEL_DATA:
                 end = pos + 12 + unpack_ul(data, pos - base + 8)[0]  # never past an undefined length
@@ -402,7 +408,7 @@ class _File:
         edits = self.table.for_tag(tag, top)
         watched = top and tag in self.watched
         if watched:
-            self.note(tag, vr, None if value is None or not length else bytes(value))
+            self.note(tag, vr, None if value is None or not length else bytes(value), read=True)
         if edits:
             if vr == "SQ" or (len(edits) == 1 and edits[0].kind == "delete"):
                 if any(e.create for e in edits):
@@ -425,12 +431,13 @@ class _File:
             return [_LONG_HEADER.pack(tag >> 16, tag & 0xFFFF, b"SQ", 0, sq_length), *inner]
         return None
 
-    def note(self, tag: int, vr: str, value: bytes | None, *, gone: bool = False) -> None:
-        """Keep a top-level value the end of the run needs (group 0002, rejections); an empty
-        value is kept as pydicom reads it (b"" or None)."""
+    def note(self, tag: int, vr: str, value: bytes | None, *, gone: bool = False, read: bool = False) -> None:
+        """Keep a top-level value the end of the run needs: the output's (0008,0005),
+        (0008,0016) and (0008,0018), from which group 0002 is made, and (``read``) the file's
+        own value of a tag a rejection reads (no edit before the rejection can change it, so
+        later edits must not either).  An empty value is kept as pydicom reads it (b"" or None)."""
         if gone:
             self.kept.pop(tag, None)
-            self.read_for_rejects.pop(tag, None)
             return
         if value is None and vr != "SQ":
             value = fastpath.empty_value(vr)
@@ -438,7 +445,7 @@ class _File:
             self.charset = declared_charset(_raw(tag, vr, value))
         if tag in _KEPT_FOR_META:
             self.kept[tag] = (vr, value)
-        if tag in self.reject_tags:
+        if read and tag in self.reject_tags:
             self.read_for_rejects[tag] = (vr, value)
 
     def created(self, tag: int) -> list[Piece]:
@@ -682,7 +689,36 @@ def _standard_meta(data: bytes, group: list[_MetaElement]) -> bool:
         _, value_at, end = tags[tag]
         if not data[value_at:end].strip(b"\x00 "):
             return False
-    return True
+    # the elements pydicom converts before writing them: copied only when already in its form
+    for tag in (0x00020002, 0x00020003, 0x00020010, 0x00020012):
+        vr, value_at, end = tags[tag]
+        if vr != "UI" or not _canonical_ui(data[value_at:end]):
+            return False
+    _, value_at, end = tags[0x00020001]
+    return (end - value_at) % 2 == 0
+
+
+_UI_TEXT = re.compile(rb"[0-9.\\]*")
+_CS_TEXT = re.compile(rb"[A-Z0-9_ \\]*")
+
+
+def _padded(value: bytes, pad: bytes, pattern: re.Pattern[bytes]) -> bool:
+    """Whether ``value`` is text of ``pattern`` padded to even length with ``pad`` only when
+    odd, each of its values without leading or trailing spaces: the bytes pydicom writes."""
+    if len(value) % 2:
+        return False
+    body = value[:-1] if value.endswith(pad) else value
+    if body is not value and len(body) % 2 == 0:
+        return False
+    return pattern.fullmatch(body) is not None and all(v == v.strip(b" ") for v in body.split(b"\\"))
+
+
+def _canonical_ui(value: bytes) -> bool:
+    return _padded(value, b"\x00", _UI_TEXT)
+
+
+def _canonical_cs(value: bytes) -> bool:
+    return _padded(value, b" ", _CS_TEXT)
 
 
 _ENCODED: dict[tuple[object, ...], bytes] = {}

@@ -296,3 +296,119 @@ def test_generated_datasets(tmp_path_factory: pytest.TempPathFactory, phi: PHIDa
     path = tmp / "generated.dcm"
     phi.dataset.save_as(path, enforce_file_format=True)
     assert_same(REFERENCE, path, tmp)
+
+
+# ---------------------------------------------------------------------------------------------
+# cases an independent review found, each once a difference between the two paths
+
+SOP = [(0x00080016, "UI", b"1.2.840.10008.5.1.4.1.1.2\x00"), (0x00080018, "UI", b"1.2.3.4\x00")]
+NAME = [(0x00100010, "PN", b"DOE^J ")]
+NOOP = "-*/(0010,1010)\n"
+_LONG = {"OB", "OW", "OF", "SQ", "UT", "UN", "UC", "UR", "OD", "OL", "OV", "SV", "UV"}
+
+
+def _element(tag: int, vr: str, value: bytes) -> bytes:
+    if vr in _LONG:
+        return struct.pack("<HH2sHL", tag >> 16, tag & 0xFFFF, vr.encode(), 0, len(value)) + value
+    return struct.pack("<HH2sH", tag >> 16, tag & 0xFFFF, vr.encode(), len(value)) + value
+
+
+def _meta(**replaced: bytes) -> bytes:
+    values = {
+        0x00020001: ("OB", b"\x00\x01"),
+        0x00020002: ("UI", b"1.2.840.10008.5.1.4.1.1.2\x00"),
+        0x00020003: ("UI", b"1.2.3.4\x00"),
+        0x00020010: ("UI", b"1.2.840.10008.1.2.1\x00"),
+        0x00020012: ("UI", b"1.2.3\x00"),
+        0x00020013: ("SH", b"X "),
+    }
+    for name, value in replaced.items():
+        tag = int(name.removeprefix("e"), 16)
+        values[tag] = (values[tag][0], value)
+    body = b"".join(_element(tag, vr, value) for tag, (vr, value) in sorted(values.items()))
+    return _element(0x00020000, "UL", struct.pack("<L", len(body))) + body
+
+
+def _raw_file(tmp: Path, elements: list[tuple[int, str, bytes]], meta: bytes | None = None) -> Path:
+    path = tmp / "raw.dcm"
+    body = b"".join(_element(*e) for e in sorted(elements))
+    path.write_bytes(b"\x00" * 128 + b"DICM" + (meta or _meta()) + body)
+    return path
+
+
+def test_a_rejection_reads_the_value_before_later_edits(tmp_path: Path) -> None:
+    ds = pydicom.dcmread(_ct(tmp_path, "ct.dcm", rows=128))
+    ds.BurnedInAnnotation = "YES"
+    path = tmp_path / "burned.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    result = assert_same(REFERENCE + '\n(0028,0301) ?= "NO"\n', path, tmp_path)
+    assert result.status is FileStatus.REJECTED
+    ds.PatientName = "A"
+    ds.save_as(path, enforce_file_format=True)
+    deleted = '(0010,0010) = "A" ? reject[]\n-(0010,0010)\n'
+    assert assert_same(deleted, path, tmp_path).status is FileStatus.REJECTED
+    del ds.PatientName
+    ds.save_as(path, enforce_file_format=True)
+    created = '(0010,0010) != "X" ? reject[]\n(0010,0010) := "X"\n'
+    assert assert_same(created, path, tmp_path).status is FileStatus.REJECTED
+
+
+def test_a_rejection_on_a_group_length_is_not_a_table(tmp_path: Path) -> None:
+    script = '(0010,0000) = "8" ? reject[]\n-*/(0010,1010)\n'
+    assert compile(_versioned(script), "t.das").table is None
+    path = _raw_file(tmp_path, [*SOP, (0x00100000, "UL", struct.pack("<L", 8)), *NAME])
+    assert assert_same(script, path, tmp_path).status is FileStatus.REJECTED
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        {"e00020010": b"1.2.840.10008.1.2.1"},  # odd length: pydicom pads it
+        {"e00020003": b"1.2.3.4 "},  # padded with a space: pydicom writes a NUL
+        {"e00020001": b"\x00\x01\x02"},
+        {"e00020012": b"1.2.3"},
+    ],
+)
+def test_file_meta_values_pydicom_rewrites(tmp_path: Path, meta: dict[str, bytes]) -> None:
+    path = _raw_file(tmp_path, [*SOP, *NAME], _meta(**meta))
+    assert_same(NOOP, path, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [b"1.2.3.4", b"1.2.3.4 ", b" 1.2.3.4", b"1.2.3\x00\x00\x00", b"1.2.3.4\\1.5 "],
+)
+def test_sop_instance_uids_pydicom_rewrites(tmp_path: Path, value: bytes) -> None:
+    path = _raw_file(tmp_path, [SOP[0], (0x00080018, "UI", value), *NAME])
+    assert not ran_direct(NOOP, path)
+    assert_same(NOOP, path, tmp_path)
+
+
+@pytest.mark.parametrize("value", [b"ISO_IR 100\\ISO_IR 126", b"ISO_IR 100  ", b"ISO_IR 100\x00\x00", b"  "])
+def test_character_sets_pydicom_rewrites(tmp_path: Path, value: bytes) -> None:
+    path = _raw_file(tmp_path, [(0x00080005, "CS", value), *SOP, *NAME])
+    assert not ran_direct(NOOP, path)
+    assert_same(NOOP, path, tmp_path)
+
+
+def test_canonical_values_still_take_the_table_path(tmp_path: Path) -> None:
+    charset = (0x00080005, "CS", b"ISO_IR 100\\ISO_IR 126 ")
+    path = _raw_file(tmp_path, [charset, *SOP, *NAME])
+    assert ran_direct(NOOP, path)
+    assert_same(NOOP, path, tmp_path)
+
+
+@pytest.mark.parametrize("tag", ["(0002,0012)", "(0002,0003)"])
+def test_a_file_meta_uid_hashed_twice(tmp_path: Path, tag: str) -> None:
+    script = f"hashUIDList[{tag}]\nhashUIDList[{tag}]\n"
+    path = _raw_file(tmp_path, [SOP[0], *NAME])  # no (0008,0018): nothing syncs (0002,0003) back
+    assert ran_direct(script, path)
+    assert_same(script, path, tmp_path)
+
+
+def test_pixel_data_with_a_short_vr(tmp_path: Path) -> None:
+    path = _raw_file(tmp_path, [*SOP, *NAME, (0x7FE00010, "US", b"\x01\x00\x02")])
+    assert not ran_direct("-*/(0010,0010)\n", path)
+    general, table, _, _ = both("-*/(0010,0010)\n", path, tmp_path)
+    assert table.status is general.status is FileStatus.FAILED  # pydicom cannot write it
+    assert (table.message or "").replace("/table/", "/") == (general.message or "").replace("/general/", "/")

@@ -147,7 +147,8 @@ class Bound:
     _top: dict[int, tuple[BoundEdit, ...]] = field(default_factory=dict, repr=False)
     _nested: dict[int, tuple[BoundEdit, ...]] = field(default_factory=dict, repr=False)
     creatable: tuple[int, ...] = field(init=False)  # top-level tags a ``:=`` may create, in order
-    meta_hashes: tuple[int, ...] = field(init=False)  # group 0002 elements hashUIDList hashes
+    # group 0002 elements hashUIDList hashes, once for each statement that names them
+    meta_hashes: tuple[int, ...] = field(init=False)
     # which edits may apply to a tag: by its literal tags, and those with wildcard digits
     _literal: dict[int, list[int]] = field(init=False, repr=False)
     _patterned: list[int] = field(init=False, repr=False)
@@ -163,15 +164,11 @@ class Bound:
                 self._patterned.append(index)
         self.creatable = tuple(sorted({p.value for e, b in self.edits if b.create for p in e.patterns}))
         self.meta_hashes = tuple(
-            sorted(
-                {
-                    p.value
-                    for e, b in self.edits
-                    if b.kind == "hash" and b.top_only
-                    for p in e.patterns
-                    if p.value >> 16 == FILE_META_GROUP
-                }
-            )
+            p.value
+            for e, b in self.edits
+            if b.kind == "hash" and b.top_only
+            for p in e.patterns
+            if p.value >> 16 == FILE_META_GROUP
         )
 
     @property
@@ -356,6 +353,8 @@ class _Builder:
             tag = pattern.value
             if not top_only or not pattern.literal or tag >> 16 in (0, FILE_META_GROUP) or action is not None:
                 raise _Unsupported
+            if not tag & 0xFFFF:
+                raise _Unsupported  # a group length: the bytes path leaves it out before reading it
             if any(edit.applies(tag, True) for s in self.steps for edit in _edits(s)):
                 raise _Unsupported  # the value read may be one an earlier statement wrote
             return Guard(tag, None, cond.op, cond.right.value, None)
