@@ -694,8 +694,10 @@ def _standard_meta(data: bytes, group: list[_MetaElement]) -> bool:
         vr, value_at, end = tags[tag]
         if vr != "UI" or not _canonical_ui(data[value_at:end]):
             return False
-    _, value_at, end = tags[0x00020001]
-    return (end - value_at) % 2 == 0
+    vr, value_at, end = tags[0x00020001]  # converted by validate_file_meta
+    if vr != "OB" or (end - value_at) % 2:
+        return False
+    return all(vr != "UN" for vr, _, _ in tags.values())  # UN: pydicom takes the dictionary's VR
 
 
 _UI_TEXT = re.compile(rb"[0-9.\\]*")

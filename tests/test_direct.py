@@ -313,7 +313,7 @@ def _element(tag: int, vr: str, value: bytes) -> bytes:
     return struct.pack("<HH2sH", tag >> 16, tag & 0xFFFF, vr.encode(), len(value)) + value
 
 
-def _meta(**replaced: bytes) -> bytes:
+def _meta(vrs: dict[int, str] | None = None, **replaced: bytes) -> bytes:
     values = {
         0x00020001: ("OB", b"\x00\x01"),
         0x00020002: ("UI", b"1.2.840.10008.5.1.4.1.1.2\x00"),
@@ -325,6 +325,8 @@ def _meta(**replaced: bytes) -> bytes:
     for name, value in replaced.items():
         tag = int(name.removeprefix("e"), 16)
         values[tag] = (values[tag][0], value)
+    for tag, vr in (vrs or {}).items():
+        values[tag] = (vr, values.get(tag, (vr, b""))[1])
     body = b"".join(_element(tag, vr, value) for tag, (vr, value) in sorted(values.items()))
     return _element(0x00020000, "UL", struct.pack("<L", len(body))) + body
 
@@ -372,6 +374,20 @@ def test_a_rejection_on_a_group_length_is_not_a_table(tmp_path: Path) -> None:
 def test_file_meta_values_pydicom_rewrites(tmp_path: Path, meta: dict[str, bytes]) -> None:
     path = _raw_file(tmp_path, [*SOP, *NAME], _meta(**meta))
     assert_same(NOOP, path, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "vrs",
+    [
+        {0x00020001: "UN"},  # pydicom writes it as OB
+        {0x00020001: "SH"},  # rewritten as text
+        {0x00020016: "UN"},  # empty: pydicom takes the dictionary's VR
+        {0x00020100: "UN"},
+    ],
+)
+def test_file_meta_vrs_pydicom_rewrites(tmp_path: Path, vrs: dict[int, str]) -> None:
+    path = _raw_file(tmp_path, [*SOP, *NAME], _meta(vrs))
+    assert_same('(0010,0010) ?= "X"\n', path, tmp_path)
 
 
 @pytest.mark.parametrize(
