@@ -7,7 +7,7 @@ passing through memory).  No dataset is built and no value the script does not e
 
 The values that change are read and encoded by the engine's own functions, and group 0002 is
 completed and written by the fast path's writer, so the bytes are those the general path
-(``CompiledScript.apply`` then ``write_dicom``) writes; ``tests/test_direct_identity.py`` checks
+(``CompiledScript.apply`` then ``write_dicom``) writes; ``tests/test_direct.py`` checks
 both, byte for byte, over the conformance fixtures, pydicom's test files and generated data.
 
 ``run`` returns None whenever it cannot be sure of that: anything but Explicit VR Little Endian,
@@ -18,6 +18,7 @@ encode, or a file the script rejects or would warn about.  The general path then
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import struct
@@ -127,7 +128,7 @@ class _File:
         # read others
         self.kept: dict[int, tuple[str, bytes | None]] = {}
         self.read_for_rejects: dict[int, tuple[str, bytes | None]] = {}
-        self.reject_tags = frozenset(tag for tag, _, _, _ in table.rejects)
+        self.reject_tags = frozenset(guard.tag for guard in table.rejects if guard.tag is not None)
         self.watched = self.reject_tags | frozenset(_KEPT_FOR_META)
 
     def fetch(self, offset: int, length: int) -> bytes:
@@ -145,11 +146,9 @@ class _File:
         group = _meta_elements(data)
         pos = group[-1][4] if group else 0
         standard = _standard_meta(data, group)
+        meta: FileMetaDataset | None = None  # read by pydicom when the group is not the usual one
         if not standard:
-            meta_found = fastpath.read_file_meta(data)
-            if meta_found is None:
-                raise _Unsure
-            meta, pos = meta_found
+            meta, pos = self.pydicom_meta(data)
             if str(meta.get("TransferSyntaxUID", "")) != EXPLICIT_VR_LITTLE_ENDIAN:
                 raise _Unsure
         if pos + 12 > len(data):
@@ -165,11 +164,17 @@ class _File:
                 raise _Unsure
         head = self.meta(data, group) if standard else None
         if head is None:
-            meta_found = fastpath.read_file_meta(data)
-            if meta_found is None:
-                raise _Unsure
-            head = self.head(meta_found[0], data[: fastpath.PREAMBLE])
+            if meta is None:
+                meta = self.pydicom_meta(data)[0]
+            head = self.head(meta, data[: fastpath.PREAMBLE])
         return Output([*head, *body], self.modified)
+
+    @staticmethod
+    def pydicom_meta(data: bytes) -> tuple[FileMetaDataset, int]:
+        found = fastpath.read_file_meta(data)
+        if found is None:
+            raise _Unsure
+        return found
 
     def meta(self, data: bytes, group: list[_MetaElement]) -> list[Piece | FileRange] | None:
         """Group 0002 written as the general path writes it, for the usual group (every element
@@ -219,12 +224,14 @@ class _File:
         return pieces
 
     def check_rejects(self) -> None:
-        for index, (tag, _, _, _) in enumerate(self.table.rejects):
+        for guard in self.table.rejects:
+            assert guard.tag is not None
+            tag = guard.tag
             found = self.read_for_rejects.get(tag)
             if found is not None and found[0] == "SQ":
                 raise _Unsure
             value = None if found is None else read_string(_raw(tag, *found), self.charset)
-            if self.table.holds(index, value):
+            if guard.holds(value):
                 raise _Unsure  # rejected: the general path says so, in its words
 
     def head(self, meta: FileMetaDataset, preamble: bytes) -> list[Piece | FileRange]:
@@ -529,14 +536,7 @@ class _File:
         changed = False
         total = 0
         view = memoryview(data)
-        while True:
-            if end is not None:
-                if pos == end:
-                    break
-                if pos > end:
-                    raise _Unsure
-            if pos + 8 > limit:
-                raise _NeedMore
+        while not _ended(pos, end, limit):
             group, number, item_length = _TAG_LENGTH.unpack_from(data, pos - base)
             tag = group << 16 | number
             if undefined and tag == _SEQUENCE_END:
@@ -593,14 +593,7 @@ class _File:
         start = run = pos
         total = 0
         last = -1
-        while True:
-            if end is not None:
-                if pos == end:
-                    break
-                if pos > end:
-                    raise _Unsure
-            if pos + 8 > limit:
-                raise _NeedMore
+        while not _ended(pos, end, limit):
             group, number, code, length = _HEADER.unpack_from(data, pos - base)
             tag = group << 16 | number
             if end is None and tag == _ITEM_END:
@@ -648,31 +641,16 @@ _EXPLICIT_VR_LITTLE_ENDIAN_VALUES = (b"1.2.840.10008.1.2.1", b"1.2.840.10008.1.2
 
 
 def _meta_elements(data: bytes) -> list[_MetaElement]:
-    """The elements of group 0002 after the prefix, each in canonical form (else none)."""
-    found: list[_MetaElement] = []
-    pos = fastpath.PREAMBLE + 4
-    last = -1
-    limit = len(data)
-    while limit - pos >= 8:
-        group, number, code, length = _HEADER.unpack_from(data, pos)
-        if group != 2:
-            break
-        vr = _VRS.get(code)
-        value_at = pos + 8
-        if vr is None:
-            return []
-        if code in _LONG_VRS:
-            if length or limit - value_at < 4:
-                return []
-            length = _UL.unpack_from(data, value_at)[0]
-            value_at += 4
-        tag = group << 16 | number
-        if tag <= last or length == UNDEFINED or value_at + length > limit:
-            return []
-        last = tag
-        found.append((tag, vr, pos, value_at, value_at + length))
-        pos = value_at + length
-    return found
+    """The elements of group 0002 after the prefix, in ascending order and canonical form
+    (reserved bytes zero), else none."""
+    found = fastpath.meta_headers(data, fastpath.PREAMBLE + 4)
+    if found is None:
+        return []
+    headers = found[0]
+    tags = [h[0] for h in headers]
+    if any(a >= b for a, b in itertools.pairwise(tags)) or not all(h[5] for h in headers):
+        return []
+    return [h[:5] for h in headers]
 
 
 def _standard_meta(data: bytes, group: list[_MetaElement]) -> bool:
@@ -721,6 +699,20 @@ def _canonical_ui(value: bytes) -> bool:
 
 def _canonical_cs(value: bytes) -> bool:
     return _padded(value, b" ", _CS_TEXT)
+
+
+def _ended(pos: int, end: int | None, limit: int) -> bool:
+    """Whether a walk over a sequence's items or an item's elements has reached ``end`` (None:
+    it ends at a delimiter, which the caller looks for); past ``end`` the lengths disagree, and
+    a header past the bytes read needs more of the file."""
+    if end is not None:
+        if pos == end:
+            return True
+        if pos > end:
+            raise _Unsure
+    if pos + 8 > limit:
+        raise _NeedMore
+    return False
 
 
 _ENCODED: dict[tuple[object, ...], bytes] = {}

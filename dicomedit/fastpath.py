@@ -80,11 +80,6 @@ LARGE = 64 * 1024  # pixel data at least this long may be left unread
 
 def empty_value(vr: str | None) -> bytes | None:
     """The value pydicom's reader gives an element of length 0 (b"" or None, by VR)."""
-    return _empty(vr)
-
-
-def _empty(vr: str | None) -> bytes | None:
-    """The value pydicom's reader gives an element of length 0 (b"" or None, by VR)."""
     return cast(bytes | None, empty_value_for_VR(vr, raw=True))
 
 
@@ -252,7 +247,7 @@ def _parse(fetch: Fetch, size: int, path: str, defer_pixels: bool) -> Source:
     if len(data) - pos < 8 or EXPLICIT_HEADER.unpack_from(data, pos)[0] == 0:
         raise _Unsure  # nothing after the file meta, or a command set (read as implicit VR)
     implicit = _implicit(meta.get("TransferSyntaxUID"))
-    if _looks_explicit(data, pos) == implicit:
+    if looks_explicit(data, pos) == implicit:
         raise _Unsure  # pydicom would switch encodings after a warning
     spans: dict[int, tuple[RawDataElement, int, int]] = {}
     reader = _Reader(fetch, size, data, defer_pixels)
@@ -285,16 +280,15 @@ def read_file_meta(data: bytes) -> tuple[FileMetaDataset, int] | None:
         return None
 
 
-def looks_explicit(data: bytes, pos: int) -> bool:
-    """pydicom's test of the first element: are bytes 4 and 5 two capital letters (a VR)?"""
-    return _looks_explicit(data, pos)
+# an element of group 0002: tag, VR, start, start of the value, end, reserved bytes zero
+MetaHeader = tuple[int, str, int, int, int, bool]
 
 
-def _file_meta(data: bytes, pos: int) -> tuple[FileMetaDataset, int]:
-    """Group 0002, Explicit VR Little Endian, as ``pydicom.filereader._read_file_meta_info``."""
-    if not _looks_explicit(data, pos):
-        raise _Unsure
-    raw: dict[BaseTag, RawDataElement | DataElement] = {}
+def meta_headers(data: bytes, pos: int) -> tuple[list[MetaHeader], int] | None:
+    """The element headers of group 0002 from ``pos`` (Explicit VR Little Endian), in file
+    order, and where the group ends; None when one cannot be read as pydicom reads it (an
+    unknown VR, an undefined length, a value past the bytes)."""
+    found: list[MetaHeader] = []
     end = len(data)
     while end - pos >= 8:
         group, element, vr_bytes, length = EXPLICIT_HEADER.unpack_from(data, pos)
@@ -302,21 +296,38 @@ def _file_meta(data: bytes, pos: int) -> tuple[FileMetaDataset, int]:
             break
         vr = VRS.get(vr_bytes)
         if vr is None:
-            raise _Unsure
+            return None
         value_at = pos + 8
+        reserved_zero = True
         if vr_bytes in LONG_VRS:
             if end - value_at < 4:
-                raise _Unsure
+                return None
+            reserved_zero = length == 0
             length = _UL.unpack_from(data, value_at)[0]
             value_at += 4
         if length == UNDEFINED or value_at + length > end:
-            raise _Unsure
-        tag = BaseTag(group << 16 | element)
+            return None
+        found.append((group << 16 | element, vr, pos, value_at, value_at + length, reserved_zero))
+        pos = value_at + length
+    return found, pos
+
+
+def _file_meta(data: bytes, pos: int) -> tuple[FileMetaDataset, int]:
+    """Group 0002, Explicit VR Little Endian, as ``pydicom.filereader._read_file_meta_info``."""
+    if not looks_explicit(data, pos):
+        raise _Unsure
+    headers = meta_headers(data, pos)
+    if headers is None:
+        raise _Unsure
+    raw: dict[BaseTag, RawDataElement | DataElement] = {}
+    for number, vr, _, value_at, end, _ in headers[0]:
+        tag = BaseTag(number)
         if tag in raw:
             raise _Unsure
-        value = data[value_at : value_at + length] if length else _empty(vr)
+        length = end - value_at
+        value = data[value_at:end] if length else empty_value(vr)
         raw[tag] = RawDataElement(tag, vr, length, value, value_at, False, True)
-        pos = value_at + length
+    pos = headers[1]
     if not raw:
         raise _Unsure
     inner = Dataset(raw, parent_encoding=default_encoding)
@@ -342,7 +353,7 @@ def _implicit(syntax: UID | None) -> bool:
     return False  # Explicit VR Little Endian, and every other syntax, as pydicom assumes
 
 
-def _looks_explicit(data: bytes, pos: int) -> bool:
+def looks_explicit(data: bytes, pos: int) -> bool:
     """pydicom's test of the first element: are bytes 4 and 5 two capital letters (a VR)?"""
     return 0x40 < data[pos + 4] < 0x5B and 0x40 < data[pos + 5] < 0x5B
 
@@ -437,7 +448,7 @@ class _Reader:
                     continue
                 data, base = self._upto(value_end), 0
             at = pos - base
-            value = data[at : at + length] if length else _empty(vr)
+            value = data[at : at + length] if length else empty_value(vr)
             if tag == SPECIFIC_CHARACTER_SET:  # undefined-length sequences after it are read with it
                 encoding = convert_encodings(convert_string(value or b"", True))
             raw = new(RawDataElement, (key, vr, length, value, pos, implicit, True, True, False))

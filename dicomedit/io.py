@@ -84,6 +84,14 @@ def _unparseable(path: str | os.PathLike[str], e: Exception) -> DicomReadError:
     return DicomReadError(path, f"{PARSE_FAILURE} ({_kind(e)})", detail=str(e) or None)
 
 
+def _cannot_read(e: OSError) -> str:
+    return f"cannot read the file: {e.strerror or e}"
+
+
+def _cannot_write(target: Path, e: OSError) -> str:
+    return f"cannot write {target}: {e.strerror or e}"
+
+
 class DicomWriteError(DicomFileError):
     """An output file that could not be written (nothing is left behind)."""
 
@@ -112,7 +120,7 @@ def _read(
         try:
             source = fastpath.read(path, defer_pixels=defer_pixels)
         except OSError as e:
-            raise DicomReadError(path, f"cannot read the file: {e.strerror or e}") from None
+            raise DicomReadError(path, _cannot_read(e)) from None
     if source is not None:
         ds: Dataset = source.dataset
     else:
@@ -133,7 +141,7 @@ def _read_general(path: str | os.PathLike[str]) -> Dataset:
         with open(path, "rb") as fh:
             head = fh.read(132)
     except OSError as e:
-        raise DicomReadError(path, f"cannot read the file: {e.strerror or e}") from None
+        raise DicomReadError(path, _cannot_read(e)) from None
     has_prefix = len(head) >= 132 and head[128:132] == b"DICM"
     if not has_prefix and not _looks_like_bare_dataset(head):
         raise DicomReadError(
@@ -143,7 +151,7 @@ def _read_general(path: str | os.PathLike[str]) -> Dataset:
         with quiet_pydicom():
             ds: Dataset = pydicom.dcmread(path, force=not has_prefix)
     except OSError as e:
-        raise DicomReadError(path, f"cannot read the file: {e.strerror or e}") from None
+        raise DicomReadError(path, _cannot_read(e)) from None
     except Exception as e:  # pydicom's reader: bad structure, broken deflate data, and the like
         raise _unparseable(path, e) from None
     return ds
@@ -235,7 +243,7 @@ def write_dicom(ds: Dataset, path: str | os.PathLike[str], *, source: fastpath.S
             prepare_file_meta(ds)
             return _write(ds, fh, source)
     except OSError as e:
-        raise DicomWriteError(target, f"cannot write {target}: {e.strerror or e}") from None
+        raise DicomWriteError(target, _cannot_write(target, e)) from None
     except Exception as e:  # pydicom cannot encode what the dataset holds
         reason = f"cannot write {target}: pydicom cannot encode the data ({_kind(e)})"
         raise DicomWriteError(target, reason, detail=str(e) or None) from None
@@ -476,11 +484,9 @@ def _run_direct(table: Bound, item: InputFile, target: Path) -> FileResult | Non
                 with atomic_output(target, durable=False) as fh:
                     _write_all(fh.fileno(), output.pieces, source.fd)
             except OSError as e:
-                return FileResult(
-                    item.path, FileStatus.FAILED, message=f"cannot write {target}: {e.strerror or e}"
-                )
+                return FileResult(item.path, FileStatus.FAILED, message=_cannot_write(target, e))
     except OSError as e:
-        return FileResult(item.path, FileStatus.FAILED, message=f"cannot read the file: {e.strerror or e}")
+        return FileResult(item.path, FileStatus.FAILED, message=_cannot_read(e))
     return FileResult(item.path, FileStatus.WRITTEN, output=target, modified=output.modified, fast_path=True)
 
 

@@ -96,7 +96,7 @@ class TablePlan:
 
     def _bind(self, variables: Mapping[str, str | None]) -> Bound | None:
         edits: list[tuple[Edit, BoundEdit]] = []
-        checks: list[tuple[int, str, str, int]] = []  # (tag, op, literal, edits before it)
+        rejects: list[Guard] = []
 
         def bound(edit: Edit) -> BoundEdit | None:
             text = None
@@ -131,8 +131,8 @@ class TablePlan:
                 assert step.tag is not None
                 if step.then is not None:
                     return None  # not built: a guarded edit that depends on each object
-                checks.append((step.tag, step.op, step.literal, len(edits)))
-        return Bound(tuple(edits), self.remove_private, tuple(checks))
+                rejects.append(step)
+        return Bound(tuple(edits), self.remove_private, tuple(rejects))
 
 
 @dataclass(slots=True)
@@ -141,9 +141,9 @@ class Bound:
 
     edits: tuple[tuple[Edit, BoundEdit], ...]
     remove_private: bool
-    # rejections: (top-level tag, "=" or "!=", literal); none of the edits before one can change
-    # its tag (checked when the table was made), so the file's own value decides
-    rejects: tuple[tuple[int, str, str, int], ...]
+    # ``reject[]`` guards on a top-level tag; none of the edits before one can change its tag
+    # (checked when the table was made), so the file's own value decides
+    rejects: tuple[Guard, ...]
     _top: dict[int, tuple[BoundEdit, ...]] = field(default_factory=dict, repr=False)
     _nested: dict[int, tuple[BoundEdit, ...]] = field(default_factory=dict, repr=False)
     creatable: tuple[int, ...] = field(init=False)  # top-level tags a ``:=`` may create, in order
@@ -185,10 +185,6 @@ class Bound:
             edits = self.edits
             found = cache[tag] = tuple(edits[i][1] for i in candidates if edits[i][0].applies(tag, top))
         return found
-
-    def holds(self, index: int, value: str | None) -> bool:
-        _, op, literal, _ = self.rejects[index]
-        return (value is not None and value == literal) if op == "=" else (value is None or value != literal)
 
 
 # ---------------------------------------------------------------------------------------------
