@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lark import Lark
 
-from dicomedit.syntax.lexer import KEYWORDS, TOKEN_ORDER, raw_tokens
+from dicomedit.source import preprocess
+from dicomedit.syntax.lexer import KEYWORDS, TOKEN_ORDER, raw_tokens, tokenize
 from dicomedit.syntax.parser import grammar_text
 
 
@@ -135,3 +136,55 @@ def test_strings_may_contain_raw_newlines() -> None:
 
 def test_unknown_characters_are_skipped() -> None:
     assert kinds("a;b") == [("ID", "a"), ("BAD", ";"), ("ID", "b")]
+
+
+def _fused_reference(text: str) -> list[tuple[str, str]]:
+    """``raw_tokens`` with ``(gggg`` ``,`` ``eeee)`` joined when only blanks separate them."""
+    toks = list(raw_tokens(text))
+    joined = {"PUBLIC_GROUP": ("PUBLIC_ELEMENT", "PUBLIC_TAG"), "PVT_GROUP": ("PVT_ELEMENT", "PRIVATE_TAG")}
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(toks):
+        kind, value, pos = toks[i]
+        pair = joined.get(kind)
+        if pair is not None and i + 2 < len(toks):
+            (ck, _, cpos), (ek, ev, epos) = toks[i + 1], toks[i + 2]
+            gap = text[pos + len(value) : cpos] + text[cpos + 1 : epos]
+            if ck == "COMMA" and ek == pair[0] and not gap.strip(" \t"):
+                out.append((pair[1], text[pos : epos + len(ev)]))
+                i += 3
+                continue
+        if kind != "BAD":
+            out.append((kind, value))
+        i += 1
+    return out
+
+
+def _tokenized(text: str) -> list[tuple[str, str]]:
+    tokens = [(t.type, t.value) for t in tokenize(preprocess(text))[0]]
+    return tokens[:-1] if tokens and tokens[-1][0] == "NEWLINE" else tokens
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.one_of(ALPHABET, st.sampled_from(["(0010, 0010)", "(0029 ,{A b}1x)", "\t,", ";", "(0008"])),
+        max_size=40,
+    ).map("".join)
+)
+def test_tokenize_joins_exactly_the_tags_written_without_skipped_characters(text: str) -> None:
+    processed = preprocess(text).text
+    assert [(t.type, t.value) for t in tokenize(preprocess(text))[0]] == _fused_reference(processed)
+
+
+def test_a_tag_with_a_skipped_character_inside_stays_three_tokens() -> None:
+    assert [k for k, _ in _tokenized("(0010,;0010) (0010;,0010) (0010 , 0010)")] == [
+        "PUBLIC_GROUP",
+        "COMMA",
+        "PUBLIC_ELEMENT",
+        "PUBLIC_GROUP",
+        "COMMA",
+        "PUBLIC_ELEMENT",
+        "PUBLIC_TAG",
+    ]
+    assert _tokenized("(0029\t,\t{Acme 1.0}10)") == [("PRIVATE_TAG", "(0029\t,\t{Acme 1.0}10)")]

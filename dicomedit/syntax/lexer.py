@@ -106,6 +106,20 @@ _ALTERNATIVES: list[tuple[str, str]] = [
 
 _MASTER = re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in _ALTERNATIVES))
 
+# ``(gggg`` ``,`` ``eeee)`` with only blanks between them, as one token: at a '(' the longest
+# match is the group, then the comma, then the element, so trying the joined form first changes
+# no token boundary.  The parser takes a third of the tokens for every tag (its time is per
+# token); the grammar keeps the three-token form for tags with skipped characters inside.
+_BLANKS_COMMA = r"[ \t]*,[ \t]*"
+_FUSED = [
+    ("PUBLIC_TAG", r"\(" + _H + "{3}[02468aAcCeE@]" + _BLANKS_COMMA + _H + r"{4}\)"),
+    (
+        "PRIVATE_TAG",
+        r"\(" + _H + "{3}[13579bBdDfF#]" + _BLANKS_COMMA + r"\{[A-Za-z][A-Za-z0-9 \-_.:]*\}" + _H + r"{2}\)",
+    ),
+]
+_MASTER_FUSED = re.compile("|".join(f"(?P<{name}>{rx})" for name, rx in _FUSED + _ALTERNATIVES))
+
 # Token types in ANTLR rule order (used by the reference lexer in the tests).
 TOKEN_ORDER = [
     "WS",
@@ -167,27 +181,37 @@ class BadCharacter:
 
 def raw_tokens(text: str) -> Iterator[tuple[str, str, int]]:
     """(type, text, offset) for every token of ``text``; type ``BAD`` for a skipped character."""
+    return _scan(text, _MASTER)
+
+
+def _scan(text: str, master: re.Pattern[str]) -> Iterator[tuple[str, str, int]]:
+    # ``finditer`` searches on from where a match fails: what it steps over starts no token
     pos = 0
-    n = len(text)
-    match = _MASTER.match
-    while pos < n:
-        m = match(text, pos)
-        if m is None:
+    keywords = KEYWORDS
+    for m in master.finditer(text):
+        start = m.start()
+        while pos < start:
             yield ("BAD", text[pos], pos)
             pos += 1
-            continue
         kind = m.lastgroup
-        assert kind is not None
+        pos = m.end()
+        if kind == "WS":
+            continue
         value = m.group()
         if kind == "ID":
-            kind = KEYWORDS.get(value, "ID")
-        if kind != "WS":
-            yield (kind, value, pos)
-        pos = m.end()
+            kind = keywords.get(value, "ID")
+        yield (kind, value, start)  # type: ignore[misc]  # every alternative is a named group
+    while pos < len(text):
+        yield ("BAD", text[pos], pos)
+        pos += 1
 
 
 def tokenize(source: Source) -> tuple[list[Token], list[BadCharacter]]:
-    """Tokens with positions in the *original* text, and the characters that were skipped."""
+    """Tokens with positions in the *original* text, and the characters that were skipped.
+
+    A tag written ``(gggg,eeee)`` (blanks allowed around the comma) is one ``PUBLIC_TAG`` or
+    ``PRIVATE_TAG`` token.
+    """
     text = source.text
     tokens: list[Token] = []
     bad: list[BadCharacter] = []
@@ -200,75 +224,51 @@ def tokenize(source: Source) -> tuple[list[Token], list[BadCharacter]]:
     n_lines = len(starts) - 1
     idx = 0
     line_start, next_start = 0, starts[1] if n_lines else len(text) + 1
-    for kind, value, pos in raw_tokens(text):
-        while pos >= next_start and idx + 1 < n_lines:
+    append = tokens.append
+    keywords = KEYWORDS
+    pos = 0  # where the last match ended: characters before the next one start no token
+    for m in _MASTER_FUSED.finditer(text):
+        start = m.start()
+        for skipped in range(pos, start):
+            while skipped >= next_start and idx + 1 < n_lines:
+                idx += 1
+                line_start, next_start = next_start, starts[idx + 1]
+            line, col = to_orig(idx + 1, skipped - line_start + 1)
+            bad.append(BadCharacter(text[skipped], line, col))
+        pos = m.end()
+        kind = m.lastgroup
+        if kind == "WS":
+            continue
+        value = m.group()
+        if kind == "ID":
+            kind = keywords.get(value, "ID")
+        while start >= next_start and idx + 1 < n_lines:
             idx += 1
             line_start, next_start = next_start, starts[idx + 1]
-        col0 = pos - line_start
         orig_line = simple[idx]
         if orig_line:
-            line, col = orig_line, col0 + 1
+            line, col = orig_line, start - line_start + 1
         else:
-            line, col = to_orig(idx + 1, col0 + 1)
-        if kind == "BAD":
-            bad.append(BadCharacter(value, line, col))
-            continue
-        end_pos = pos + len(value)
+            line, col = to_orig(idx + 1, start - line_start + 1)
         if kind == "NEWLINE":
             end_line, end_col = line, col + 1
-        elif orig_line and end_pos <= next_start - 1:
+        elif orig_line and pos < next_start:
             end_line, end_col = line, col + len(value)
         else:
             # the token ends on a later line: a string with a raw newline, or a joined line
             eidx = idx
-            while eidx + 1 < n_lines and starts[eidx + 1] <= end_pos - 1:
+            while eidx + 1 < n_lines and starts[eidx + 1] <= pos - 1:
                 eidx += 1
-            end_line, last_col = to_orig(eidx + 1, end_pos - 1 - starts[eidx] + 1)
+            end_line, last_col = to_orig(eidx + 1, pos - 1 - starts[eidx] + 1)
             end_col = last_col + 1
-        tokens.append(Token(kind, value, pos, line, col, end_line, end_col, end_pos))
-    return _fuse_tags(tokens, text), bad
-
-
-_FUSED = {"PUBLIC_GROUP": ("PUBLIC_ELEMENT", "PUBLIC_TAG"), "PVT_GROUP": ("PVT_ELEMENT", "PRIVATE_TAG")}
-
-
-def _fuse_tags(tokens: list[Token], text: str) -> list[Token]:
-    """Join ``(gggg`` ``,`` ``eeee)`` into one tag token when only blanks separate them.
-
-    The same language (the grammar keeps the three-token form for tags with skipped characters
-    inside), in a third of the tokens: the parser's time is per token.
-    """
-    out: list[Token] = []
-    i = 0
-    n = len(tokens)
-    while i < n:
-        tok = tokens[i]
-        fused = _FUSED.get(tok.type)
-        if fused is not None and i + 2 < n:
-            comma, element = tokens[i + 1], tokens[i + 2]
-            if (
-                comma.type == "COMMA"
-                and element.type == fused[0]
-                and not text[tok.end_pos : comma.start_pos].strip(" \t")
-                and not text[comma.end_pos : element.start_pos].strip(" \t")
-            ):
-                out.append(
-                    Token(
-                        fused[1],
-                        text[tok.start_pos : element.end_pos],
-                        tok.start_pos,
-                        tok.line,
-                        tok.column,
-                        element.end_line,
-                        element.end_column,
-                        element.end_pos,
-                    )
-                )
-                i += 3
-                continue
-        out.append(tok)
-        i += 1
-    return out
+        append(Token(kind, value, start, line, col, end_line, end_col, pos))  # type: ignore[arg-type]  # named groups only
+    for skipped in range(pos, len(text)):  # after the last token (pre-processed text ends with one)
+        while skipped >= next_start and idx + 1 < n_lines:
+            idx += 1
+            line_start, next_start = next_start, starts[idx + 1]
+        line, col = to_orig(idx + 1, skipped - line_start + 1)
+        bad.append(BadCharacter(text[skipped], line, col))
+    return tokens, bad
 
 
 def drop_separators_before_else(tokens: list[Token]) -> list[Token]:
