@@ -22,7 +22,7 @@ from dicomedit.diagnostics import Diagnostic
 from dicomedit.source import preprocess
 from dicomedit.syntax.format import format_script
 from dicomedit.syntax.lexer import Token, drop_separators_before_else, tokenize
-from dicomedit.syntax.parser import _drive, _ToAst, grammar_text
+from dicomedit.syntax.parser import _PROGRAMS, _drive, _parse_statements, _ToAst, grammar_text
 from tests.conftest import FIXTURES
 
 SYNTAX = FIXTURES / "syntax"
@@ -92,6 +92,28 @@ def test_table_driver_agrees_with_larks_own_parser(script: Path) -> None:
     )
     tokens = drop_separators_before_else(tokenize(preprocess(script.read_text(encoding="utf-8")))[0])
     assert lark.parse(tokens, start="start") == _drive(tokens, "start")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("script", VALID, ids=lambda p: p.stem)
+def test_statement_by_statement_parse_and_its_replays_agree_with_the_whole_parse(script: Path) -> None:
+    tokens = drop_separators_before_else(tokenize(preprocess(script.read_text(encoding="utf-8")))[0])
+    whole = _drive(tokens, "start")
+    _PROGRAMS.clear()
+    assert _parse_statements(tokens) == whole  # recorded
+    assert _PROGRAMS
+    assert _parse_statements(tokens) == whole  # replayed
+
+
+def test_a_replayed_statement_gets_its_own_values_and_positions() -> None:
+    first = dicomedit.parse('(0010,0010) := "a"\n')
+    second = dicomedit.parse('\n  (0020,000D) := "b"  \n')
+    (a,) = first.script.statements
+    (b,) = second.script.statements
+    assert isinstance(a, dicomedit.ast.Assign) and isinstance(b, dicomedit.ast.Assign)
+    assert (a.target.steps[0].tag.element, a.value) == ("0010", dicomedit.ast.String("a", a.value.span))
+    assert (b.target.steps[0].tag.group, b.target.steps[0].tag.element) == ("0020", "000D")
+    assert b.value == dicomedit.ast.String("b", b.value.span)
+    assert (b.span.line, b.span.column, b.span.end_column) == (2, 3, 21)
 
 
 def test_fmt_aligns_trailing_comments_of_consecutive_lines() -> None:

@@ -8,12 +8,12 @@ import gc
 import hashlib
 import importlib.resources
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lark import Lark, Transformer
+from lark import Lark, Transformer, Tree
 from lark.lexer import Lexer
 from lark.parsers.lalr_analysis import Shift
 
@@ -249,6 +249,57 @@ def _cache_file(grammar: str) -> str | bool:
     return path
 
 
+def _callback(rule: Any, transformer: _ToAst) -> Callable[[list[Any]], Any]:
+    """What Lark's tree builder does when it reduces ``rule``, without its wrappers and trees.
+
+    As in Lark: the children of ``_rules`` (and of the helper rules Lark makes for ``*``) are
+    spliced into their parent's; a ``?rule`` with one child is that child; a rule is handed to
+    the transformer method of its name, or becomes a ``Tree`` when there is none.  Here a
+    ``_rule``'s value is the plain list of its children.  ``tests/test_syntax_fixtures.py``
+    compares the result with Lark's own parser.
+    """
+    name = rule.alias or rule.options.template_source or rule.origin.name
+    inline = rule.origin.name.startswith("_")
+    method = getattr(transformer, name, None) if not name.startswith("_") else None
+    if inline and (method is not None or rule.options.expand1):
+        raise AssertionError(f"rule {name} cannot be inlined this way")  # pragma: no cover
+    if any(sym.is_term and sym.filter_out for sym in rule.expansion) and not rule.options.keep_all_tokens:
+        raise AssertionError(f"rule {name} filters tokens out")  # pragma: no cover
+    build: Callable[[list[Any]], Any]
+    if method is not None:
+        build = method
+    elif inline:
+        build = list
+    else:
+        build = functools.partial(_tree, name)
+    if rule.options.expand1 and not rule.alias:
+        build = functools.partial(_single_or, build)
+    spliced = tuple(i for i, sym in enumerate(rule.expansion) if not sym.is_term and sym.name.startswith("_"))
+    if not spliced:
+        return build
+    return functools.partial(_splice, tuple((i, i in spliced) for i in range(len(rule.expansion))), build)
+
+
+def _tree(name: str, children: list[Any]) -> Tree[Any]:
+    return Tree(name, children)
+
+
+def _single_or(build: Callable[[list[Any]], Any], children: list[Any]) -> Any:
+    return children[0] if len(children) == 1 else build(children)
+
+
+def _splice(
+    layout: tuple[tuple[int, bool], ...], build: Callable[[list[Any]], Any], children: list[Any]
+) -> Any:
+    out: list[Any] = []
+    for i, spliced in layout:
+        if spliced:
+            out.extend(children[i])
+        else:
+            out.append(children[i])
+    return build(out)
+
+
 @functools.lru_cache(maxsize=1)
 def _tables() -> _Tables:
     grammar = grammar_text()
@@ -261,8 +312,13 @@ def _tables() -> _Tables:
         start=["start", "tagpath_text"],
         cache=_cache_file(grammar),  # Lark checks the grammar and options stored with it
     )
-    lalr = lark.parser.parser.parser  # the LALR parser: its parse table and rule callbacks
-    table, callbacks = lalr.parse_table, lalr.callbacks
+    table = lark.parser.parser.parser.parse_table  # the LALR parser's table
+    transformer = _ToAst()
+    callbacks: dict[Any, Callable[[list[Any]], Any]] = {}
+    for row in table.states.values():
+        for action, arg in row.values():
+            if action is not Shift and arg not in callbacks:
+                callbacks[arg] = _callback(arg, transformer)
     actions: dict[int, dict[str, tuple[bool, Any]]] = {}
     for state, row in table.states.items():
         # plain str keys: Lark's names are Token objects, whose comparisons are slow
@@ -275,16 +331,32 @@ def _tables() -> _Tables:
     return _Tables(actions, dict(table.start_states), dict(table.end_states))
 
 
-def _drive(tokens: list[Token], start: str) -> Any:
+# One step of a recorded parse: the reductions (size, callback) made before the next shift.
+_Reductions = tuple[tuple[int, Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Program:
+    """What the automaton did on one token sequence: the reductions before each shift, and
+    those at the end.  It depends only on the token types, so it can be replayed on any other
+    statement with the same types."""
+
+    before: tuple[_Reductions, ...]
+    final: _Reductions
+
+
+def _drive(tokens: list[Token], start: str, record: list[_Reductions] | None = None) -> Any:
     """Run the LALR(1) automaton over ``tokens``, as Lark's parser does, calling the Transformer.
 
     Lark's own loop re-checks every token for terminal callbacks and hashes rule objects on each
-    reduction; this one uses the resolved tables (about twice as fast on large scripts).
+    reduction; this one uses the resolved tables (about twice as fast on large scripts).  With
+    ``record``, the reductions made before each shift, then those at the end, are appended to it.
     """
     tables = _tables()
     actions = tables.actions
     state_stack = [tables.start_states[start]]
     values: list[Any] = []
+    pending: list[tuple[int, Any]] = []
     last = tokens[-1] if tokens else None
     end = Token("$END", "", 0, last.end_line if last else 1, last.end_column if last else 1, 0, 0, 0)
     for token in [*tokens, end]:
@@ -298,6 +370,9 @@ def _drive(tokens: list[Token], start: str) -> Any:
             if shift:
                 state_stack.append(arg)
                 values.append(token)
+                if record is not None:
+                    record.append(tuple(pending))
+                    pending.clear()
                 break
             size, callback, origin = arg
             if size:
@@ -309,8 +384,36 @@ def _drive(tokens: list[Token], start: str) -> Any:
             value = callback(children)
             state_stack.append(actions[state_stack[-1]][origin][1])
             values.append(value)
+            if record is not None and not (size == 1 and value is children[0]):
+                # a rule that hands on its only child (``?rule``) does so on every replay
+                pending.append((size, callback))
             if ttype == "$END" and state_stack[-1] == tables.end_states[start]:
+                if record is not None:
+                    record.append(tuple(pending))
                 return values[-1]
+
+
+def _replay(tokens: list[Token], program: _Program) -> Any:
+    """``_drive`` on tokens whose types are those ``program`` was recorded on."""
+    values: list[Any] = []
+    push = values.append
+    for token, reductions in zip(tokens, program.before, strict=True):
+        for size, callback in reductions:
+            if size:
+                children = values[-size:]
+                del values[-size:]
+            else:
+                children = []
+            push(callback(children))
+        push(token)
+    for size, callback in program.final:
+        if size:
+            children = values[-size:]
+            del values[-size:]
+        else:
+            children = []
+        push(callback(children))
+    return values[-1]
 
 
 def parse_tag_path(text: str) -> ast.TagPath | None:
@@ -511,6 +614,39 @@ def _parse_tokens(tokens: list[Token]) -> tuple[ast.Statement, ...]:
     return result
 
 
+# recorded programs by token types; scripts repeat a few statement shapes many times
+_PROGRAMS: dict[tuple[str, ...], _Program] = {}
+_MAX_PROGRAMS = 2048
+_MAX_RECORDED = 256  # tokens; longer statements (big if blocks) are parsed without recording
+
+
+def _parse_statements(tokens: list[Token]) -> tuple[ast.Statement, ...]:
+    """Parse ``tokens`` one top-level statement at a time, replaying a recorded program when a
+    statement of the same token types was parsed before.
+
+    ``start`` only collects statements, and a top-level line end outside brackets always ends
+    one, so the statements are those of ``_drive(tokens, "start")``; a chunk that does not
+    parse raises ``ParseFailure`` as the whole would.
+    """
+    statements: list[ast.Statement] = []
+    programs = _PROGRAMS
+    for chunk in _chunks(tokens):
+        if len(chunk) > _MAX_RECORDED:
+            statements.extend(_drive(chunk, "start"))
+            continue
+        key = tuple([t.type for t in chunk])
+        program = programs.get(key)
+        if program is not None:
+            statements.extend(_replay(chunk, program))
+            continue
+        record: list[_Reductions] = []
+        statements.extend(_drive(chunk, "start", record))
+        if len(programs) >= _MAX_PROGRAMS:
+            programs.clear()
+        programs[key] = _Program(tuple(record[:-1]), record[-1])
+    return tuple(statements)
+
+
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """Building tens of thousands of small objects triggers the cyclic garbage collector over and
@@ -560,7 +696,7 @@ def _parse_source(source: Source, path: str | None) -> ParseResult:
         diagnostics.append(too_deep)
     else:
         try:
-            statements = _parse_tokens(tokens)
+            statements = _parse_statements(tokens)
         except ParseFailure:
             statements, errors = _recover(tokens)
             diagnostics.extend(errors)
