@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from . import collector
 from .diagnostics import NO_SPAN, Diagnostic, Severity, Span, sort_key
 from .functions.registry import NOT_IN_DE6, SPECS, ArgKind, Extra, Returns, case_insensitive_match
 from .release_check import release_diagnostics
@@ -64,7 +65,8 @@ def check(text: str, path: str | None = None, *, xnat: str | Release | None = No
     raises (``ReleaseError``).
     """
     target = resolve_target(xnat)
-    return check_parsed(parse(text, path), target)
+    with collector.paused():
+        return check_parsed(parse(text, path), target)
 
 
 def check_parsed(parsed: ParseResult, target: Release = NEWEST) -> CheckResult:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from pydicom.dataset import Dataset
 
+from .. import collector
 from ..check import check
 from ..diagnostics import Diagnostic, render_text
 from ..errors import ScriptError
@@ -282,12 +283,13 @@ def compile(
             shown = render_text(errors, {path or "<script>": source} if path else None, show_source=False)
             where = path or "the script"
             raise ScriptError(f"{where} has {len(errors)} error(s):\n{shown}", errors)
-    nodes = _all_paths(script)
-    paths: dict[ast.TagPath, CompiledPath] = {}
-    by_id: dict[int, CompiledPath] = {}
-    for node in nodes:
-        compiled = paths.get(node)
-        if compiled is None:
-            compiled = paths[node] = compile_path(node)
-        by_id[id(node)] = compiled
-    return CompiledScript(script, diagnostics, paths, external_variables(script), _by_id=by_id)
+    with collector.paused():
+        nodes = _all_paths(script)
+        paths: dict[ast.TagPath, CompiledPath] = {}
+        by_id: dict[int, CompiledPath] = {}
+        for node in nodes:
+            compiled = paths.get(node)
+            if compiled is None:
+                compiled = paths[node] = compile_path(node)
+            by_id[id(node)] = compiled
+        return CompiledScript(script, diagnostics, paths, external_variables(script), _by_id=by_id)

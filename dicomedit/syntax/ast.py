@@ -8,6 +8,7 @@ values XNAT derives from it are properties (spec §2.3, §2.4).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
@@ -16,6 +17,9 @@ from ..diagnostics import NO_SPAN, Span
 
 def _span() -> Span:
     return field(default=NO_SPAN, compare=False, repr=False)
+
+
+_WILDCARD_DIGIT = re.compile("[Xx#@]").search
 
 
 # ---------------------------------------------------------------------------------------------
@@ -41,7 +45,7 @@ class Tag:
 
     @property
     def has_wildcard(self) -> bool:
-        return any(c in "Xx#@" for c in self.group + self.element)
+        return _WILDCARD_DIGIT(self.group) is not None or _WILDCARD_DIGIT(self.element) is not None
 
     def text(self) -> str:
         if self.creator is None:
@@ -331,7 +335,22 @@ class Script:
 
 def iter_statements(statements: tuple[Statement, ...]) -> list[Statement]:
     """All statements in tree order, descending into ternary actions and if blocks."""
+    global _last_walk
+    last = _last_walk  # the checks and the compiler each walk the same script
+    if last is not None and last[0] is statements:
+        return list(last[1])
     out: list[Statement] = []
+    _walk(statements, out)
+    _last_walk = (statements, tuple(out))
+    return out
+
+
+# the last statements walked, and the walk: the tuple is held here, so no other tuple can be
+# made at its address while it is remembered
+_last_walk: tuple[tuple[Statement, ...], tuple[Statement, ...]] | None = None
+
+
+def _walk(statements: tuple[Statement, ...], out: list[Statement]) -> None:
     for st in statements:
         out.append(st)
         if isinstance(st, Ternary):
@@ -340,10 +359,12 @@ def iter_statements(statements: tuple[Statement, ...]) -> list[Statement]:
                 out.append(st.otherwise)
         elif isinstance(st, If):
             for br in st.branches:
-                out.extend(iter_statements(br.body))
+                _walk(br.body, out)
             if st.orelse is not None:
-                out.extend(iter_statements(st.orelse))
-    return out
+                _walk(st.orelse, out)
+
+
+_VALUE_STATEMENTS = (Assign, AssignIfExists, Initialize)
 
 
 def own_expressions(st: Statement) -> list[Expr]:
@@ -352,7 +373,7 @@ def own_expressions(st: Statement) -> list[Expr]:
     Actions of a ternary and statements in if blocks are statements of their own (see
     ``iter_statements``), so they are not included.
     """
-    if isinstance(st, Assign | AssignIfExists | Initialize):
+    if isinstance(st, _VALUE_STATEMENTS):
         return [st.value]
     if isinstance(st, CallStatement):
         return [st.call]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import hashlib
 import importlib.resources
 import os
@@ -17,6 +15,7 @@ from lark import Lark, Transformer, Tree
 from lark.lexer import Lexer
 from lark.parsers.lalr_analysis import Shift
 
+from .. import collector
 from ..diagnostics import NO_SPAN, Diagnostic, Severity, Span
 from ..source import Source, preprocess
 from . import ast
@@ -54,23 +53,11 @@ class ParseFailure(Exception):
 
 
 def _span(first: Any, last: Any) -> Span:
-    a = _start_of(first)
-    b = _end_of(last)
-    return Span(a[0], a[1], b[0], b[1])
-
-
-def _start_of(x: Any) -> tuple[int, int]:
-    if isinstance(x, Token):
-        return (x.line or 0, x.column or 0)
-    span: Span = x.span
-    return (span.line, span.column)
-
-
-def _end_of(x: Any) -> tuple[int, int]:
-    if isinstance(x, Token):
-        return (x.end_line or 0, x.end_column or 0)
-    span: Span = x.span
-    return (span.end_line, span.end_column)
+    """From the start of ``first`` to the end of ``last``: tokens, or nodes with a span (the
+    two have the same four position attributes)."""
+    a = first if isinstance(first, Token) else first.span
+    b = last if isinstance(last, Token) else last.span
+    return Span(a.line, a.column, b.end_line, b.end_column)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +68,7 @@ class _At:
 
 
 def _tok_span(tok: Token) -> Span:
-    return Span(tok.line or 0, tok.column or 0, tok.end_line or 0, tok.end_column or 0)
+    return Span(tok.line, tok.column, tok.end_line, tok.end_column)
 
 
 def _nodes(children: list[Any]) -> list[Any]:
@@ -188,6 +175,8 @@ class _ToAst(Transformer[Any, Any]):
         return path
 
     def tagpath(self, c: list[Any]) -> ast.TagPath:
+        if len(c) == 1:  # one step: the path's span is the step's
+            return ast.TagPath((c[0],), c[0].span)
         steps = tuple(_nodes(c))
         return ast.TagPath(steps, _span(steps[0], steps[-1]))
 
@@ -647,19 +636,6 @@ def _parse_statements(tokens: list[Token]) -> tuple[ast.Statement, ...]:
     return tuple(statements)
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Building tens of thousands of small objects triggers the cyclic garbage collector over and
-    over; tokens and AST nodes form no cycles, so it is paused while they are made."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _bad_char_diagnostic(b: BadCharacter) -> Diagnostic:
     shown = repr(b.char)
     return Diagnostic(
@@ -672,7 +648,7 @@ def _bad_char_diagnostic(b: BadCharacter) -> Diagnostic:
 
 
 def parse_source(source: Source, path: str | None = None) -> ParseResult:
-    with _collector_paused():
+    with collector.paused():
         return _parse_source(source, path)
 
 
