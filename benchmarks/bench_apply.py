@@ -15,10 +15,19 @@ them once so they sit in the page cache, then times on each, ``--repeat`` times 
   corpus (hard links to the same files): at a few files per second the whole corpus would take
   most of an hour, and their start-up is negligible either way.
 
+Every tool also runs, in each round, on the first 16 files of the corpus: the difference
+between the two runs gives its rate once started ("started files/s": (files - 16) / (time -
+time on 16 files)), without the start-up (Python imports, the workers of ``--jobs 2``) that a
+batch of hundreds of thousands of files pays once.
+
 It prints files/s, MB/s, peak RSS and CPU time per tool, with ratios to the baseline and to
-``cp``, the load average around each measurement, then the peak RSS of dicomedit over corpora of
-growing size (``--rss-sizes``, extrapolated to 100,000 files) and the time of ``check`` and
-``compile`` on a 5,000-statement script.  ``--json FILE`` also writes the figures.
+``cp``, the rate once started and its share of ``cp``'s, the load average around each
+measurement, and how ``--jobs 2`` compares with one process; then the peak RSS of dicomedit
+over corpora of growing size (``--rss-sizes``, extrapolated to 100,000 files) and the time of
+``check`` and ``compile`` on a 5,000-statement script.  ``--json FILE`` also writes the figures.
+
+``--workdir`` on a tmpfs (``/dev/shm``) keeps the corpora and every output in memory: the
+figures then measure the tools, not the disk's write-back.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -43,6 +53,9 @@ REPO = HERE.parent
 SCRIPT = REPO / "scripts" / "anon_script.das"
 VARIABLES = ["--var", "project=BENCH", "--var", "subject=SUBJ01", "--var", "session=SESS01"]
 PEERS = {"deid": "deid", "dicognito": "dicognito", "dicom-anonymizer": "dicom-anonymizer"}
+# files of the run that measures a tool's start-up: two chunks per worker, so --jobs 2 starts
+# its workers (dicomedit.parallel runs fewer files in one process)
+SMALL = 16
 
 
 Timing = tuple[float, float, float]
@@ -58,6 +71,7 @@ class Measure:
     cpu: list[float] = field(default_factory=list)  # user + system seconds of the tool's processes
     rss_mb: list[float] = field(default_factory=list)  # peak resident set of the main process
     load: list[float] = field(default_factory=list)  # 1-minute load average before each run
+    small: list[float] = field(default_factory=list)  # wall seconds on the first SMALL files
     error: str | None = None
 
     @property
@@ -71,6 +85,12 @@ class Measure:
     @property
     def mb_per_second(self) -> float:
         return self.megabytes / self.seconds
+
+    @property
+    def steady_files_per_second(self) -> float:
+        """Files per second once started: (files - SMALL) / (time - time on SMALL files)."""
+        started = self.seconds - statistics.median(self.small) if self.small else 0.0
+        return (self.files - SMALL) / started if started > 0 else float("nan")
 
 
 def run_measured(command: list[str], output: Path, *, make_output: bool = False) -> Timing:
@@ -108,15 +128,18 @@ def measure_once(found: Measure, command: list[str], output: Path, *, make_outpu
     found.rss_mb.append(rss)
 
 
-def measure_all(runs: list[tuple[Measure, list[str], bool]], output: Path, repeat: int) -> None:
-    """``repeat`` rounds, each running every tool once in turn: a change in the machine's state
-    during the benchmark (other work, the kernel writing back earlier outputs) then falls on
-    every tool alike, and the medians compare like with like."""
+def measure_all(runs: list[tuple[Measure, list[str], list[str], bool]], output: Path, repeat: int) -> None:
+    """``repeat`` rounds, each running every tool once in turn, on the corpus and on its first
+    SMALL files: a change in the machine's state during the benchmark (other work, the kernel
+    writing back earlier outputs) then falls on every tool alike, and the medians compare like
+    with like."""
     for round_number in range(repeat):
-        for found, command, make_output in runs:
+        for found, command, small_command, make_output in runs:
             if found.error is None:
                 print(f"  {found.corpus}: {found.tool} (round {round_number + 1})...", flush=True)
                 measure_once(found, command, output, make_output=make_output)
+            if found.error is None:
+                found.small.append(run_measured(small_command, output, make_output=make_output)[0])
 
 
 def warm(files: list[Path]) -> None:
@@ -210,14 +233,23 @@ def compile_times(statements: int, repeat: int) -> dict[str, float]:
 
 
 def _figures(m: Measure) -> dict[str, object]:
-    rates = {"files_per_second": m.files_per_second, "mb_per_second": m.mb_per_second} if m.runs else {}
+    rates = (
+        {
+            "files_per_second": m.files_per_second,
+            "mb_per_second": m.mb_per_second,
+            "started_files_per_second": m.steady_files_per_second,
+        }
+        if m.runs
+        else {}
+    )
     return asdict(m) | rates
 
 
 def table(measures: list[Measure]) -> str:
     lines = [
         f"{'corpus':<8} {'tool':<22} {'files/s':>9} {'MB/s':>8} {'peak RSS':>9} {'CPU s':>7} "
-        f"{'x pydicom':>9} {'% of cp':>8}  load"
+        f"{'x pydicom':>9} {'% of cp':>8} {'started':>9} {'% of cp':>8}  load",
+        f"{'':<8} {'':<22} {'':>9} {'':>8} {'':>9} {'':>7} {'':>9} {'':>8} {'files/s':>9} {'started':>8}",
     ]
     by_corpus: dict[str, dict[str, Measure]] = {}
     for m in measures:
@@ -231,10 +263,21 @@ def table(measures: list[Measure]) -> str:
                 continue
             versus = (m.files_per_second / base.files_per_second) if base and base.runs else float("nan")
             of_cp = (100 * m.mb_per_second / floor.mb_per_second) if floor and floor.runs else float("nan")
+            steady = m.steady_files_per_second
+            steady_cp = 100 * steady / floor.steady_files_per_second if floor and floor.runs else float("nan")
             lines.append(
                 f"{name:<8} {m.tool:<22} {m.files_per_second:9.1f} {m.mb_per_second:8.1f} "
                 f"{statistics.median(m.rss_mb):7.0f}MB {statistics.median(m.cpu):7.2f} "
-                f"{versus:8.2f}x {of_cp:7.1f}%  {min(m.load):.2f}-{max(m.load):.2f}"
+                f"{versus:8.2f}x {of_cp:7.1f}% {steady:9.1f} {steady_cp:7.1f}%  "
+                f"{min(m.load):.2f}-{max(m.load):.2f}"
+            )
+        one, two = tools.get("dicomedit"), tools.get("dicomedit --jobs 2")
+        if one and two and one.runs and two.runs:
+            lines.append(
+                f"{name:<8} --jobs 2 vs one process: {one.seconds / two.seconds:.2f}x, "
+                f"{two.steady_files_per_second / one.steady_files_per_second:.2f}x once started "
+                f"(start-up {statistics.median(one.small):.2f} s and {statistics.median(two.small):.2f} s "
+                f"for {SMALL} files)"
             )
     return "\n".join(lines)
 
@@ -275,15 +318,22 @@ def main() -> None:
     out = workdir / "out"
     for name, (directory, files) in corpora.items():
         warm(files)
-        baseline = [sys.executable, str(BASELINE), str(SCRIPT), str(directory), str(out)]
+        small, _ = linked_subset(workdir, name, files, SMALL)
         size = sum(p.stat().st_size for p in files) / 1e6
-        commands: list[tuple[str, list[str], bool]] = [
-            ("cp", ["cp", "-r", str(directory), str(out)], False),
-            ("pydicom baseline", baseline, False),
-            ("dicomedit", dicomedit_command(directory, out, jobs=1), False),
-            ("dicomedit --jobs 2", dicomedit_command(directory, out, jobs=2), False),
+        commands: list[tuple[str, Callable[[Path], list[str]], bool]] = [
+            ("cp", lambda source: ["cp", "-r", str(source), str(out)], False),
+            (
+                "pydicom baseline",
+                lambda source: [sys.executable, str(BASELINE), str(SCRIPT), str(source), str(out)],
+                False,
+            ),
+            ("dicomedit", lambda source: dicomedit_command(source, out, jobs=1), False),
+            ("dicomedit --jobs 2", lambda source: dicomedit_command(source, out, jobs=2), False),
         ]
-        runs = [(Measure(tool, name, len(files), size), command, make) for tool, command, make in commands]
+        runs = [
+            (Measure(tool, name, len(files), size), command(directory), command(small), make)
+            for tool, command, make in commands
+        ]
         if bin_dir is not None:
             subset, subset_files = linked_subset(workdir, name, files, args.peer_files)
             subset_size = sum(p.stat().st_size for p in subset_files) / 1e6
@@ -292,10 +342,11 @@ def main() -> None:
                     measures.append(Measure(tool, name, len(subset_files), 0, error=version))
                     continue
                 command, make_output = peer_command(tool, bin_dir, subset, out)
+                small_command, _ = peer_command(tool, bin_dir, small, out)
                 found = Measure(f"{tool} {version}", name, len(subset_files), subset_size)
-                runs.append((found, command, make_output))
+                runs.append((found, command, small_command, make_output))
         measure_all(runs, out, args.repeat)
-        measures += [found for found, _, _ in runs]
+        measures += [found for found, _, _, _ in runs]
     print()
     print(table(measures))
 
