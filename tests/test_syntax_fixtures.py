@@ -163,3 +163,13 @@ def test_grammar_cache_is_private_and_refused_when_others_can_write_it(
     Path(path).chmod(0o600)
     (tmp_path / "dicomedit").chmod(0o777)
     assert parser._cache_file("grammar text") is False
+
+
+def test_a_long_statement_is_parsed_without_being_recorded() -> None:
+    body = "\n".join(f'    (0008,{n:04X}) := "x"' for n in range(0x20, 0x80))
+    text = f'version "6.6"\nif ((0008,0060) = "MR") {{\n{body}\n}}\n'
+    tokens = drop_separators_before_else(tokenize(preprocess(text))[0])
+    _PROGRAMS.clear()
+    assert _parse_statements(tokens) == _drive(tokens, "start")
+    assert all(len(key) <= 256 for key in _PROGRAMS)  # the if block (500 tokens) is not kept
+    assert len(_PROGRAMS) == 1  # the version line
