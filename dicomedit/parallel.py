@@ -32,8 +32,10 @@ from .errors import DicomEditError
 from .io import FileResult, FileStatus, InputFile, find_inputs, process_file
 from .releases import Release
 
-CHUNK = 8  # files per task: enough to hide the cost of a round trip to a worker
-WINDOW = 4  # tasks in flight per worker: keeps workers busy while bounding memory
+# files per task: a round trip to a worker costs about as much as a file, so a task of 32 spends
+# a few per cent on it (with 8: 2,000 512x512 files took 6 % longer on 2 cores)
+CHUNK = 32
+WINDOW = 2  # tasks in flight per worker: keeps workers busy while bounding memory
 
 Results = Iterator[tuple[InputFile, FileResult]]
 

@@ -11,10 +11,10 @@ import pydicom
 import pytest
 from click.testing import CliRunner
 
-from dicomedit import RunContext
+from dicomedit import RunContext, parallel
 from dicomedit.cli import main
 from dicomedit.io import InputFile
-from dicomedit.parallel import CHUNK, Job, ParallelError, run
+from dicomedit.parallel import Job, ParallelError, run
 
 TEST_FILES = Path(pydicom.__file__).parent / "data" / "test_files"
 
@@ -53,6 +53,13 @@ def _apply(workdir: Path, *options: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout.replace(str(out), "OUT"), result.stderr.replace(str(out), "OUT")
 
 
+@pytest.fixture(autouse=True)
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of 4 files: the corpus of 27 files then goes to the workers in several chunks,
+    as a large batch does (workers are forked, so they see the same setting)."""
+    monkeypatch.setattr(parallel, "CHUNK", 4)
+
+
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("parallel")
@@ -63,9 +70,9 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_two_processes_report_and_write_what_one_does(workdir: Path) -> None:
     serial = _apply(workdir, "--jobs", "1")
-    parallel = _apply(workdir, "--jobs", "2")
-    assert serial == parallel
-    code, out, err = parallel
+    two_jobs = _apply(workdir, "--jobs", "2")
+    assert serial == two_jobs
+    code, out, err = two_jobs
     assert code == 1  # the truncated file failed
     assert "27 files: 24 written, 1 rejected, 1 skipped, 1 failed" in err
     assert out.count("CT\n") == 24  # echo lines, one per written file, in input order
@@ -114,7 +121,9 @@ def test_results_come_in_input_order_and_memory_stays_bounded(workdir: Path, tmp
     results = run(job, lazily(), jobs=2)  # type: ignore[arg-type]
     first = next(results)
     assert first[0] is items[0]
-    assert consumed <= 2 * 4 * CHUNK + CHUNK  # bounded look-ahead, not the whole list
+    assert parallel.CHUNK == 4
+    bound = 2 * parallel.WINDOW * parallel.CHUNK + parallel.CHUNK
+    assert consumed <= bound < len(items)  # bounded look-ahead, not the whole list
     rest = list(results)
     assert [item for item, _ in [first, *rest]] == items
 
