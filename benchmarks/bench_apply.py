@@ -15,10 +15,12 @@ them once so they sit in the page cache, then times on each, ``--repeat`` times 
   corpus (hard links to the same files): at a few files per second the whole corpus would take
   most of an hour, and their start-up is negligible either way.
 
-Every tool also runs, in each round, on the first 16 files of the corpus: the difference
-between the two runs gives its rate once started ("started files/s": (files - 16) / (time -
-time on 16 files)), without the start-up (Python imports, the workers of ``--jobs 2``) that a
-batch of hundreds of thousands of files pays once.
+Every tool also runs, in each round, on the first 64 files of the corpus (enough for ``--jobs
+2`` to start its workers): the difference between the two runs gives its rate once started
+("started files/s": (files - 64) / (time - time on 64 files)), without the start-up (Python
+imports, the workers of ``--jobs 2``) that a batch of hundreds of thousands of files pays once.
+How much two pure-Python processes get from the machine's cores, against one, is measured too:
+``--jobs 2`` cannot scale beyond it.
 
 It prints files/s, MB/s, peak RSS and CPU time per tool, with ratios to the baseline and to
 ``cp``, the rate once started and its share of ``cp``'s, the load average around each
@@ -47,15 +49,17 @@ from pathlib import Path
 
 import corpus  # benchmarks/ is on sys.path when run as a script
 
+from dicomedit.parallel import CHUNK as PARALLEL_CHUNK
+
 HERE = Path(__file__).resolve().parent
 BASELINE = HERE / "baseline_pydicom.py"
 REPO = HERE.parent
 SCRIPT = REPO / "scripts" / "anon_script.das"
 VARIABLES = ["--var", "project=BENCH", "--var", "subject=SUBJ01", "--var", "session=SESS01"]
 PEERS = {"deid": "deid", "dicognito": "dicognito", "dicom-anonymizer": "dicom-anonymizer"}
-# files of the run that measures a tool's start-up: two chunks per worker, so --jobs 2 starts
+# files of the run that measures a tool's start-up: one chunk per worker, so --jobs 2 starts
 # its workers (dicomedit.parallel runs fewer files in one process)
-SMALL = 16
+SMALL = 2 * PARALLEL_CHUNK
 
 
 Timing = tuple[float, float, float]
@@ -208,6 +212,27 @@ def rss_growth(workdir: Path, template: list[Path], sizes: list[int]) -> list[tu
     return out
 
 
+_SPIN = "total = 0\nfor i in range({n}):\n    total += i * i"
+
+
+def cpu_scaling(iterations: int = 30_000_000, repeat: int = 5) -> list[float]:
+    """What two processes get from the machine's two cores: two pure-Python processes doing the
+    same fixed work each, against one, in work per second of wall clock (2.0 would be two full
+    cores).  ``--jobs 2`` cannot scale beyond it."""
+    ratios = []
+    command = [sys.executable, "-c", _SPIN.format(n=iterations)]
+    for _ in range(repeat):
+        walls = []
+        for count in (1, 2):
+            start = time.perf_counter()
+            processes = [subprocess.Popen(command) for _ in range(count)]
+            for process in processes:
+                process.wait()
+            walls.append(time.perf_counter() - start)
+        ratios.append(2 * walls[0] / walls[1])
+    return sorted(ratios)
+
+
 def dicomedit_command(source: Path, output: Path, *, jobs: int) -> list[str]:
     return [sys.executable, "-m", "dicomedit", "apply", str(SCRIPT), str(source), "-o", str(output),
             "--jobs", str(jobs), *VARIABLES]  # fmt: skip
@@ -349,6 +374,11 @@ def main() -> None:
         measures += [found for found, _, _, _ in runs]
     print()
     print(table(measures))
+    scaling = cpu_scaling()
+    print(
+        f"two pure-Python processes get {statistics.median(scaling):.2f}x the work of one from this "
+        f"machine's cores (runs: {', '.join(f'{r:.2f}' for r in scaling)})"
+    )
 
     sizes = [int(s) for s in args.rss_sizes.split(",") if s]
     growth = rss_growth(workdir, corpora["ct"][1], sizes) if sizes else []
@@ -373,6 +403,7 @@ def main() -> None:
                     "measures": [_figures(m) for m in measures],
                     "rss_growth": growth,
                     "compile": timings,
+                    "cpu_scaling": scaling,
                     "peers": versions,
                 },
                 indent=1,
