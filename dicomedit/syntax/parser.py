@@ -258,7 +258,7 @@ def _callback(rule: Any, transformer: _ToAst) -> Callable[[list[Any]], Any]:
     if method is not None:
         build = method
     elif inline:
-        build = list
+        build = _same  # the children list is this reduction's own
     else:
         build = functools.partial(_tree, name)
     if rule.options.expand1 and not rule.alias:
@@ -277,16 +277,28 @@ def _single_or(build: Callable[[list[Any]], Any], children: list[Any]) -> Any:
     return children[0] if len(children) == 1 else build(children)
 
 
+def _same(children: list[Any]) -> list[Any]:
+    return children
+
+
 def _splice(
     layout: tuple[tuple[int, bool], ...], build: Callable[[list[Any]], Any], children: list[Any]
 ) -> Any:
-    out: list[Any] = []
+    # A spliced list belongs to this parse alone (nothing else holds it once it is off the
+    # stack), so the first one is extended in place, as Lark does: a left-recursive helper
+    # rule (``__start_star_0: __start_star_0 _sep``) then grows one list, not a copy per step.
+    out: list[Any] | None = None
     for i, spliced in layout:
         if spliced:
-            out.extend(children[i])
+            if out is None:
+                out = children[i]
+            else:
+                out.extend(children[i])
+        elif out is None:
+            out = [children[i]]
         else:
             out.append(children[i])
-    return build(out)
+    return build(out if out is not None else [])
 
 
 @functools.lru_cache(maxsize=1)
@@ -570,11 +582,13 @@ def _hint_for(tok: Token, prev: Token | None, expected: set[str]) -> str | None:
 
 
 def _chunks(tokens: list[Token]) -> list[list[Token]]:
-    """Split the token stream at line ends outside braces and brackets, for error recovery.
+    """Split the token stream at line ends outside braces and brackets: one statement per chunk
+    (or none, for separators alone).
 
-    A line end followed by '{' does not split: it sits between an ``if (...)``/``else`` and its
-    block.
+    A line end followed by '{' (after any separators) does not split: it sits between an
+    ``if (...)``/``else`` and its block.
     """
+    brace_follows = _brace_follows(tokens)
     out: list[list[Token]] = []
     cur: list[Token] = []
     depth = 0
@@ -584,7 +598,7 @@ def _chunks(tokens: list[Token]) -> list[list[Token]]:
             depth += 1
         elif tok.type in ("R_BRACE", "R_BRACKET"):
             depth = max(depth - 1, 0)
-        elif tok.type == "NEWLINE" and depth == 0 and not _block_follows(tokens, i + 1):
+        elif tok.type == "NEWLINE" and depth == 0 and not brace_follows[i]:
             out.append(cur)
             cur = []
     if cur:
@@ -592,10 +606,18 @@ def _chunks(tokens: list[Token]) -> list[list[Token]]:
     return out
 
 
-def _block_follows(tokens: list[Token], i: int) -> bool:
-    while i < len(tokens) and tokens[i].type in SEPARATORS:
-        i += 1
-    return i < len(tokens) and tokens[i].type == "L_BRACE"
+def _brace_follows(tokens: list[Token]) -> list[bool]:
+    """For each token, whether the first token after it that is not a separator is '{': one
+    pass from the end (a scan ahead from every line end would be quadratic in a run of blank
+    or comment lines)."""
+    out = [False] * len(tokens)
+    follows = False
+    for i in range(len(tokens) - 1, -1, -1):
+        out[i] = follows
+        kind = tokens[i].type
+        if kind not in SEPARATORS:
+            follows = kind == "L_BRACE"
+    return out
 
 
 def _parse_tokens(tokens: list[Token]) -> tuple[ast.Statement, ...]:
