@@ -333,17 +333,9 @@ def _tables() -> _Tables:
 
 
 # One step of a recorded parse: the reductions (size, callback) made before the next shift.
+# A recorded program has one step per token, then the reductions at the end; it depends only
+# on the token types, so it can be replayed on any other statement with the same types.
 _Reductions = tuple[tuple[int, Any], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _Program:
-    """What the automaton did on one token sequence: the reductions before each shift, and
-    those at the end.  It depends only on the token types, so it can be replayed on any other
-    statement with the same types."""
-
-    before: tuple[_Reductions, ...]
-    final: _Reductions
 
 
 def _drive(tokens: list[Token], start: str, record: list[_Reductions] | None = None) -> Any:
@@ -394,11 +386,12 @@ def _drive(tokens: list[Token], start: str, record: list[_Reductions] | None = N
                 return values[-1]
 
 
-def _replay(tokens: list[Token], program: _Program) -> Any:
+def _replay(tokens: list[Token], program: tuple[_Reductions, ...]) -> Any:
     """``_drive`` on tokens whose types are those ``program`` was recorded on."""
     values: list[Any] = []
     push = values.append
-    for token, reductions in zip(tokens, program.before, strict=True):
+    # the end has reductions but no token to shift: None stands for it, and is dropped
+    for token, reductions in zip([*tokens, None], program, strict=True):
         for size, callback in reductions:
             if size:
                 children = values[-size:]
@@ -407,14 +400,7 @@ def _replay(tokens: list[Token], program: _Program) -> Any:
                 children = []
             push(callback(children))
         push(token)
-    for size, callback in program.final:
-        if size:
-            children = values[-size:]
-            del values[-size:]
-        else:
-            children = []
-        push(callback(children))
-    return values[-1]
+    return values[-2]
 
 
 def parse_tag_path(text: str) -> ast.TagPath | None:
@@ -626,7 +612,7 @@ def _parse_tokens(tokens: list[Token]) -> tuple[ast.Statement, ...]:
 
 
 # recorded programs by token types; scripts repeat a few statement shapes many times
-_PROGRAMS: dict[tuple[str, ...], _Program] = {}
+_PROGRAMS: dict[tuple[str, ...], tuple[_Reductions, ...]] = {}
 _MAX_PROGRAMS = 2048
 _MAX_RECORDED = 256  # tokens; longer statements (big if blocks) are parsed without recording
 
@@ -654,7 +640,7 @@ def _parse_statements(tokens: list[Token]) -> tuple[ast.Statement, ...]:
         statements.extend(_drive(chunk, "start", record))
         if len(programs) >= _MAX_PROGRAMS:
             programs.clear()
-        programs[key] = _Program(tuple(record[:-1]), record[-1])
+        programs[key] = tuple(record)
     return tuple(statements)
 
 
