@@ -225,23 +225,7 @@ def tokenize(source: Source) -> tuple[list[Token], list[BadCharacter]]:
     idx = 0
     line_start, next_start = 0, starts[1] if n_lines else len(text) + 1
     append = tokens.append
-    keywords = KEYWORDS
-    pos = 0  # where the last match ended: characters before the next one start no token
-    for m in _MASTER_FUSED.finditer(text):
-        start = m.start()
-        for skipped in range(pos, start):
-            while skipped >= next_start and idx + 1 < n_lines:
-                idx += 1
-                line_start, next_start = next_start, starts[idx + 1]
-            line, col = to_orig(idx + 1, skipped - line_start + 1)
-            bad.append(BadCharacter(text[skipped], line, col))
-        pos = m.end()
-        kind = m.lastgroup
-        if kind == "WS":
-            continue
-        value = m.group()
-        if kind == "ID":
-            kind = keywords.get(value, "ID")
+    for kind, value, start in _scan(text, _MASTER_FUSED):
         while start >= next_start and idx + 1 < n_lines:
             idx += 1
             line_start, next_start = next_start, starts[idx + 1]
@@ -250,24 +234,22 @@ def tokenize(source: Source) -> tuple[list[Token], list[BadCharacter]]:
             line, col = orig_line, start - line_start + 1
         else:
             line, col = to_orig(idx + 1, start - line_start + 1)
+        if kind == "BAD":
+            bad.append(BadCharacter(value, line, col))
+            continue
+        end = start + len(value)
         if kind == "NEWLINE":
             end_line, end_col = line, col + 1
-        elif orig_line and pos < next_start:
+        elif orig_line and end < next_start:
             end_line, end_col = line, col + len(value)
         else:
             # the token ends on a later line: a string with a raw newline, or a joined line
             eidx = idx
-            while eidx + 1 < n_lines and starts[eidx + 1] <= pos - 1:
+            while eidx + 1 < n_lines and starts[eidx + 1] <= end - 1:
                 eidx += 1
-            end_line, last_col = to_orig(eidx + 1, pos - 1 - starts[eidx] + 1)
+            end_line, last_col = to_orig(eidx + 1, end - 1 - starts[eidx] + 1)
             end_col = last_col + 1
-        append(Token(kind, value, start, line, col, end_line, end_col, pos))  # type: ignore[arg-type]  # named groups only
-    for skipped in range(pos, len(text)):  # after the last token (pre-processed text ends with one)
-        while skipped >= next_start and idx + 1 < n_lines:
-            idx += 1
-            line_start, next_start = next_start, starts[idx + 1]
-        line, col = to_orig(idx + 1, skipped - line_start + 1)
-        bad.append(BadCharacter(text[skipped], line, col))
+        append(Token(kind, value, start, line, col, end_line, end_col, end))
     return tokens, bad
 
 
