@@ -96,15 +96,12 @@ class Source:
         os.close(self.fd)
 
     def run(self, table: Bound) -> Output | None:
-        """The output ``table`` gives for this file, or None when the general path must decide."""
-        try:
-            return _File(table, self.fd, os.fstat(self.fd).st_size).output()
-        except _Unsure:
-            return None
-        except OSError:
-            raise
-        except Exception:  # a value the engine cannot read or encode: it reports it
-            return None
+        """The output ``table`` gives for this file, or None when the general path must decide:
+        when this path is unsure, or the engine cannot read or encode a value (the general path
+        reports it).  Errors reading the file go on."""
+        return fastpath.guarded(
+            lambda: _File(table, self.fd, os.fstat(self.fd).st_size).output(), passing=OSError
+        )
 
 
 def _header(tag: int, vr: str, length: int) -> bytes:

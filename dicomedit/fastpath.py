@@ -31,7 +31,7 @@ import os
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from pydicom.charset import convert_encodings, default_encoding
 from pydicom.dataelem import DataElement, RawDataElement, convert_raw_data_element, empty_value_for_VR
@@ -206,29 +206,36 @@ def read(path: str | os.PathLike[str], *, defer_pixels: bool = False) -> Source 
                 raise _Unsure  # the file changed while it was read
             return data
 
-        return _guarded(lambda: _parse(fetch, size, name, defer_pixels))
+        return guarded(lambda: _parse(fetch, size, name, defer_pixels), passing=OSError)
     finally:
         os.close(fd)
 
 
 def parse(data: bytes, path: str | os.PathLike[str]) -> Source | None:
     """The dataset ``pydicom.dcmread(path)`` reads from ``data`` (the file's bytes), or None."""
-    return _guarded(
+    return guarded(
         lambda: _parse(
             lambda offset, length: data[offset : offset + length], len(data), os.fspath(path), False
-        )
+        ),
+        passing=OSError,
     )
 
 
-def _guarded(make: Callable[[], Source]) -> Source | None:
+_T = TypeVar("_T")
+
+
+def guarded(
+    make: Callable[[], _T], *, passing: type[Exception] | tuple[type[Exception], ...] = ()
+) -> _T | None:
+    """``make()`` with pydicom's warnings kept quiet, or None when the fast path cannot be sure
+    of the result: ``_Unsure``, or any error of pydicom's own reader or writer (whatever it
+    makes of the oddity, it decides).  Exceptions of the ``passing`` types go on."""
     try:
         with quiet_pydicom():
             return make()
-    except _Unsure:
-        return None
-    except OSError:
+    except passing:
         raise
-    except Exception:  # whatever pydicom's own reader makes of the oddity, it decides
+    except Exception:
         return None
 
 
@@ -271,13 +278,7 @@ def read_file_meta(data: bytes) -> tuple[FileMetaDataset, int] | None:
     starts; None without the preamble and prefix, or when pydicom could read it otherwise."""
     if data[PREAMBLE : PREAMBLE + 4] != PREFIX:
         return None
-    try:
-        with quiet_pydicom():
-            return _file_meta(data, PREAMBLE + 4)
-    except _Unsure:
-        return None
-    except Exception:
-        return None
+    return guarded(lambda: _file_meta(data, PREAMBLE + 4))
 
 
 # an element of group 0002: tag, VR, start, start of the value, end, reserved bytes zero
@@ -480,13 +481,7 @@ def encode(dataset: Dataset, source: Source, *, enforce_file_format: bool) -> li
 
     ``dataset`` is the one ``source`` read, after a script ran on it.
     """
-    try:
-        with quiet_pydicom():
-            return _encode(dataset, source, enforce_file_format)
-    except _Unsure:
-        return None
-    except Exception:  # pydicom's writer decides what it makes of it
-        return None
+    return guarded(lambda: _encode(dataset, source, enforce_file_format))
 
 
 def _encode(dataset: Dataset, source: Source, enforce_file_format: bool) -> list[Piece | FileRange]:
@@ -509,13 +504,7 @@ def _encode(dataset: Dataset, source: Source, enforce_file_format: bool) -> list
 def head(dataset: Dataset, *, enforce_file_format: bool) -> tuple[list[Piece | FileRange], UID] | None:
     """What ``dcmwrite`` writes before the dataset (preamble, prefix, group 0002) and the transfer
     syntax it writes the dataset in; None when the fast path cannot be sure to match it."""
-    try:
-        with quiet_pydicom():
-            return _head(dataset, enforce_file_format)
-    except _Unsure:
-        return None
-    except Exception:  # pydicom's writer decides what it makes of it
-        return None
+    return guarded(lambda: _head(dataset, enforce_file_format))
 
 
 def _head(dataset: Dataset, enforce_file_format: bool) -> tuple[list[Piece | FileRange], UID]:
