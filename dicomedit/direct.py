@@ -18,6 +18,7 @@ encode, or a file the script rejects or would warn about.  The general path then
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import re
@@ -54,8 +55,12 @@ _LONG_VRS = fastpath.LONG_VRS
 _SHORT_VRS = frozenset(code for code in _VRS if code not in _LONG_VRS)
 _NOT_PLAIN = frozenset({b"SQ", b"UN"})  # VRs a public element is never copied blindly with
 _NOT_IN_A_DATASET = frozenset({0x0000, 0x0002, 0xFFFE})  # command, file meta and item groups
+_PAST_ALL_TAGS = 1 << 32
 _ITEM_END_BYTES = fastpath.ITEM_END
 _SEQUENCE_END_BYTES = fastpath.SEQUENCE_END
+
+
+_dictionary_vr = functools.lru_cache(maxsize=4096)(dictionary_vr)  # the VR of an element a ``:=`` creates
 
 
 class _Unsure(Exception):
@@ -184,8 +189,7 @@ class _File:
                 if vr != "UI":
                     raise _Unsure  # the general path warns about it
                 held = values.get(tag, data[value_at:end])
-                text = _hashed(read_string(_raw(tag, vr, held or fastpath.empty_value(vr)), self.charset))
-                new = encode_value("UI", text, self.charset, True)
+                new = self.hashed(tag, held or fastpath.empty_value(vr))
                 if new != held:
                     values[tag] = new
         for meta_tag, source_tag in _SYNCED:
@@ -266,10 +270,15 @@ class _File:
         size = self.size
         out: list[Piece | FileRange] = []
         base = 0
+        view = memoryview(data)
         run = pos  # start of the bytes copied as they are
         last = -1
         pending = list(self.table.creatable)
+        # the first tag at which more than the element itself is looked at: the next tag a
+        # ``:=`` may create, or (0008,0005) from which on the character set is known
+        event = min(pending[0] if pending else _PAST_ALL_TAGS, SPECIFIC_CHARACTER_SET)
         known_edits = self.table.top_edits_known
+        deleted = self.table.top_deletes_known
         watched = self.watched
         remove_private = self.table.remove_private
         unpack = _HEADER.unpack_from
@@ -278,43 +287,48 @@ class _File:
         plain_exceptions = _NOT_PLAIN
         unpack_ul = _UL.unpack_from
         limit = len(data)  # the end of what was read, in the file
-        charset_known = False
+        left_out = False  # an element was left out by the loop itself
         while pos < size:
             if pos + 12 > limit and limit < size:
                 if base:
                     raise _Unsure  # not met: after pixel data the rest is read at once
                 data = self.fetch(0, size)  # a header past the first part: read it all
+                view = memoryview(data)
                 limit = size
             group, number, code, length = unpack(data, pos - base)
             tag = group << 16 | number
             if tag <= last or group in _NOT_IN_A_DATASET:
                 raise _Unsure
             last = tag
-            if pending and pending[0] <= tag:
+            if tag >= event:
                 while pending and pending[0] < tag:
                     if run < pos:
-                        out.append(memoryview(data)[run - base : pos - base])
+                        out.append(view[run - base : pos - base])
                     run = pos
                     out += self.created(pending.pop(0))
                 if pending and pending[0] == tag:
                     pending.pop(0)
-            if not charset_known and tag >= SPECIFIC_CHARACTER_SET:
-                charset_known = self.charset_known = True
+                if tag >= SPECIFIC_CHARACTER_SET:
+                    self.charset_known = True
+                event = pending[0] if pending else _PAST_ALL_TAGS
+                if not self.charset_known:
+                    event = min(event, SPECIFIC_CHARACTER_SET)
             # the usual elements, decided from the header alone: a private one removeAllPrivateTags
-            # leaves out, or one nothing edits (its bytes are copied with the others)
-            if code in short_vrs and tag != PIXEL_DATA:
+            # leaves out, one nothing edits (its bytes are copied with the others) or one the
+            # script deletes
+            if code in short_vrs:
                 end = pos + 8 + length
-            elif code in long_vrs and not length and pos + 12 <= limit and tag != PIXEL_DATA:
+            elif code in long_vrs and not length and pos + 12 <= limit:
                 end = pos + 12 + unpack_ul(data, pos - base + 8)[0]  # never past an undefined length
             else:
                 end = size + 1
-            if end <= limit:
+            if end <= limit and tag != PIXEL_DATA:
                 if group & 1:
                     if remove_private:
                         if run < pos:
-                            out.append(memoryview(data)[run - base : pos - base])
+                            out.append(view[run - base : pos - base])
                         pos = run = end
-                        self.modified = True
+                        left_out = True
                         continue
                 elif number and tag not in watched and code not in plain_exceptions:
                     edits = known_edits.get(tag)
@@ -322,6 +336,12 @@ class _File:
                         edits = self.table.for_tag(tag, True)
                     if not edits:
                         pos = end
+                        continue
+                    if tag in deleted:
+                        if run < pos:
+                            out.append(view[run - base : pos - base])
+                        pos = run = end
+                        left_out = True
                         continue
             vr, length, header = self.header_of(group, code, length, data, pos - base)
             value_at = pos + header
@@ -333,6 +353,7 @@ class _File:
                     if base or len(data) == size:
                         raise _Unsure from None
                     data = self.fetch(0, size)
+                    view = memoryview(data)
                     limit = size
                     inner, new_length, end = self.sequence(data, base, value_at, length)
             elif length == UNDEFINED:
@@ -346,15 +367,17 @@ class _File:
                 if end > limit:
                     if tag == PIXEL_DATA and not base:
                         # copied file to file; the rest of the file is read after it
-                        out.append(memoryview(data)[run - base : value_at - base])
+                        out.append(view[run - base : value_at - base])
                         out.append(FileRange(value_at, length))
                         pos = run = base = end
                         data = self.fetch(end, size - end) if end < size else b""
+                        view = memoryview(data)
                         limit = size
                         continue
                     if base:
                         raise _Unsure
                     data = self.fetch(0, size)
+                    view = memoryview(data)
                     limit = size
                 new_length = length
             if number == 0 and group > 6 and not group & 1:
@@ -366,16 +389,18 @@ class _File:
                 replacement = self.decide(tag, vr, value, length, new_length, inner, top=True)
             if replacement is not None:
                 if run < pos:
-                    out.append(memoryview(data)[run - base : pos - base])
+                    out.append(view[run - base : pos - base])
                 out += replacement
                 run = end
             pos = end
         if pos != size:
             raise _Unsure  # bytes pydicom would leave unread
         if run < pos:
-            out.append(memoryview(data)[run - base : pos - base])
+            out.append(view[run - base : pos - base])
         for tag in pending:
             out += self.created(tag)
+        if left_out:
+            self.modified = True
         return out
 
     def header_of(self, group: int, code: bytes, length: int, data: bytes, at: int) -> tuple[str, int, int]:
@@ -454,7 +479,7 @@ class _File:
 
     def created(self, tag: int) -> list[Piece]:
         """A top-level element the script's ``:=`` creates (nothing if it does not)."""
-        result = self.edited(tag, dictionary_vr(tag), None, self.table.for_tag(tag, True))
+        result = self.edited(tag, _dictionary_vr(tag), None, self.table.for_tag(tag, True))
         if result is None or result[1] is None:
             return []
         self.note(tag, *result)
@@ -482,7 +507,7 @@ class _File:
             if not present:
                 if not (edit.kind == "set" and edit.create):
                     continue
-                vr = dictionary_vr(tag)
+                vr = _dictionary_vr(tag)
                 if vr not in SETTABLE_VRS:
                     raise _Unsure
             if edit.kind == "hash":

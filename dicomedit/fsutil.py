@@ -34,7 +34,10 @@ def atomic_output(path: str | os.PathLike[str], *, durable: bool = True) -> Iter
     ``durable`` flushes the data to the disk before the rename (batches of many files may skip
     it: the rename alone already keeps partial files out of sight).
     """
-    target, existing = _writable_target(Path(path))
+    # paths as strings: this runs once per file of a batch, and pathlib costs more than the
+    # system calls
+    text = os.fspath(path)
+    target, existing = _writable_target(text.rstrip(os.sep) or text)  # as pathlib reads "a/b/"
     mode = 0o666 if existing is None else stat.S_IMODE(existing)
     fd, tmp = _temporary(target, mode)
     try:
@@ -52,18 +55,19 @@ def atomic_output(path: str | os.PathLike[str], *, durable: bool = True) -> Iter
         raise
 
 
-def _temporary(target: Path, mode: int) -> tuple[int, str]:
+def _temporary(target: str, mode: int) -> tuple[int, str]:
     """A new file next to ``target``, created with ``mode`` (less the umask): a new output gets
     the permissions a plain ``open()`` gives, without the ``chmod`` that ``mkstemp``'s 0o600
     would need."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    folder, name = os.path.split(target)
     for _ in range(100):
-        name = os.path.join(target.parent, f".{target.name}.{secrets.token_hex(4)}.part")
+        temporary = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.part")
         try:
-            return os.open(name, flags, mode), name
+            return os.open(temporary, flags, mode), temporary
         except FileExistsError:
             continue
-    raise FileExistsError(errno.EEXIST, "no free name for a temporary file", str(target.parent))
+    raise FileExistsError(errno.EEXIST, "no free name for a temporary file", folder)
 
 
 _KINDS = (
@@ -76,7 +80,7 @@ _KINDS = (
 )
 
 
-def _writable_target(target: Path) -> tuple[Path, int | None]:
+def _writable_target(target: str) -> tuple[str, int | None]:
     """The regular file to replace for ``target`` (a link's resolved target) and its mode (None
     when it does not exist yet); missing folders made.  One ``lstat`` and one ``stat`` of the
     folder in the usual cases: batches write many files."""
@@ -87,32 +91,33 @@ def _writable_target(target: Path) -> tuple[Path, int | None]:
     except NotADirectoryError:
         mode = None  # reported below, naming the file that is in the way
     if mode is not None and stat.S_ISLNK(mode):
-        target = Path(os.path.realpath(target))
+        target = os.path.realpath(target)
         try:
             mode = os.lstat(target).st_mode
         except (FileNotFoundError, NotADirectoryError):
             mode = None
     if mode is not None and not stat.S_ISREG(mode):
         kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
-        raise OSError(errno.EEXIST, f"it is {kind}, not a regular file; refusing to replace it", str(target))
+        raise OSError(errno.EEXIST, f"it is {kind}, not a regular file; refusing to replace it", target)
     if mode is None:
-        _make_folder(target.parent)
+        _make_folder(os.path.dirname(target) or os.curdir)
     return target, mode
 
 
-def _make_folder(folder: Path) -> None:
+def _make_folder(folder: str) -> None:
     """``folder`` and the folders above it, unless there; an error naming a file in the way."""
     try:
         if stat.S_ISDIR(os.stat(folder).st_mode):
             return
     except (FileNotFoundError, NotADirectoryError):
         pass
-    for ancestor in (folder, *folder.parents):
+    path = Path(folder)
+    for ancestor in (path, *path.parents):
         if ancestor.exists() or ancestor.is_symlink():
             if not ancestor.is_dir():
                 raise NotADirectoryError(errno.ENOTDIR, f"{ancestor} is not a directory", str(ancestor))
             break
-    folder.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True)
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:

@@ -229,6 +229,45 @@ def test_group_length_elements_are_dropped(tmp_path: Path) -> None:
     assert result.output is not None and b"\x08\x00\x00\x00UL" not in result.output.read_bytes()
 
 
+DELETES = {
+    # deleted by the loop over the headers (short and long VRs), next to elements it keeps
+    "short and long VRs": "-(0008,0080)\n-(0018,0022)\n-(0028,0030)\n-(7FE0,0001)\n-(FFFC,FFFC)\n",
+    # a tag a rejection reads, deleted after it: read first, then left out
+    "read by a rejection": '(0028,0301) = "YES" ? reject[]\n-(0028,0301)\n',
+    # the delete is not the only edit: decided element by element
+    "set then deleted": '(0008,0080) ?= "x"\n-(0008,0080)\n',
+    # sequences and group lengths are never decided from the header alone
+    "a sequence": "-(0008,1140)\n-(0008,2112)\n",
+    "a group length": "-(0008,0000)\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(DELETES))
+@pytest.mark.parametrize("private", [True, False])
+def test_deleted_elements(tmp_path: Path, name: str, private: bool) -> None:
+    path = _ct(tmp_path, "ct.dcm", rows=128, private=private)
+    ds = pydicom.dcmread(path)
+    ds.BurnedInAnnotation = "NO"
+    ds[0x00180022] = pydicom.DataElement(0x00180022, "CS", "PFP")
+    ds.save_as(path, enforce_file_format=True)
+    if name == "a group length":
+        _insert(path, b"\x08\x00\x00\x00UL\x04\x00" + struct.pack("<L", 1234))
+    script = ("removeAllPrivateTags\n" if private else "") + DELETES[name]
+    assert ran_direct(script, path) is (name != "a group length")
+    assert assert_same(script, path, tmp_path).modified
+
+
+def test_deleted_tags_are_known_by_their_edits() -> None:
+    table = compile(_versioned(DELETES["set then deleted"] + "-(0010,0030)\n-*/(0010,1000)\n")).table
+    assert table is not None
+    bound = table.bind(VARIABLES)
+    assert bound is not None
+    for tag in (0x00080080, 0x00100030, 0x00101000, 0x00100010):
+        bound.for_tag(tag, True)
+        bound.for_tag(tag, False)
+    assert set(bound.top_deletes_known) == {0x00100030, 0x00101000}
+
+
 @pytest.mark.parametrize(
     ("what", "script", "change"),
     [

@@ -241,6 +241,17 @@ def test_a_replaced_output_keeps_its_permissions(tmp_path: Path, mode: int) -> N
     assert [p.name for p in tmp_path.iterdir()] == ["x.dcm"]
 
 
+@pytest.mark.parametrize("name", ["x.dcm", "new/folders/x.dcm", "new/x.dcm/", "./x.dcm"])
+def test_atomic_output_takes_relative_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with fsutil.atomic_output(name, durable=False) as fh:
+        fh.write(b"data")
+    assert (tmp_path / name).read_bytes() == b"data"
+    assert sorted(p.name for p in (tmp_path / name).parent.iterdir()) == ["x.dcm"]
+
+
 def test_an_interrupted_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def interrupt(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt

@@ -18,6 +18,7 @@ general path only.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from ..releases import SUPPORTED_VERSIONS
@@ -146,6 +147,7 @@ class Bound:
     rejects: tuple[Guard, ...]
     _top: dict[int, tuple[BoundEdit, ...]] = field(default_factory=dict, repr=False)
     _nested: dict[int, tuple[BoundEdit, ...]] = field(default_factory=dict, repr=False)
+    _top_deleted: set[int] = field(default_factory=set, repr=False)
     creatable: tuple[int, ...] = field(init=False)  # top-level tags a ``:=`` may create, in order
     # group 0002 elements hashUIDList hashes, once for each statement that names them
     meta_hashes: tuple[int, ...] = field(init=False)
@@ -177,6 +179,12 @@ class Bound:
         top-level element: a lookup there, ``for_tag`` for a tag not seen yet)."""
         return self._top
 
+    @property
+    def top_deletes_known(self) -> AbstractSet[int]:
+        """The top-level tags among those ``for_tag`` has found so far whose only edit is a
+        ``delete``: such an element is left out whatever it holds."""
+        return self._top_deleted
+
     def for_tag(self, tag: int, top: bool) -> tuple[BoundEdit, ...]:
         cache = self._top if top else self._nested
         found = cache.get(tag)
@@ -184,6 +192,8 @@ class Bound:
             candidates = sorted({*self._literal.get(tag, ()), *self._patterned})
             edits = self.edits
             found = cache[tag] = tuple(edits[i][1] for i in candidates if edits[i][0].applies(tag, top))
+            if top and len(found) == 1 and found[0].kind == "delete" and not found[0].create:
+                self._top_deleted.add(tag)
         return found
 
 
