@@ -270,35 +270,40 @@ _IOV_MAX = 1024
 def _write_all(fd: int, pieces: list[fastpath.Piece | fastpath.FileRange], source: str | int) -> None:
     """Write the pieces in order with as few system calls as the kernel allows; ranges of the
     source file (a path, or a descriptor open on it) are copied file to file."""
-    views: list[memoryview] = []
+    batch: list[fastpath.Piece] = []
+    file_range = fastpath.FileRange
     with contextlib.ExitStack() as stack:
         source_fd: int | None = source if isinstance(source, int) else None
         for piece in pieces:
-            if not isinstance(piece, fastpath.FileRange):
-                if len(piece):
-                    views.append(memoryview(piece))
+            if piece.__class__ is not file_range:
+                if piece:  # an empty value: nothing to write
+                    batch.append(cast(fastpath.Piece, piece))
                 continue
-            _writev_all(fd, views)
-            views = []
+            assert isinstance(piece, fastpath.FileRange)
+            _writev_all(fd, batch)
+            batch = []
             if source_fd is None:
                 assert isinstance(source, str)
                 source_fd = os.open(source, os.O_RDONLY)
                 stack.callback(os.close, source_fd)
             _copy_range(source_fd, fd, piece.offset, piece.length)
-        _writev_all(fd, views)
+        _writev_all(fd, batch)
 
 
-def _writev_all(fd: int, views: list[memoryview]) -> None:
-    while views:
-        batch = views[:_IOV_MAX]
+def _writev_all(fd: int, pieces: list[fastpath.Piece]) -> None:
+    while pieces:
+        batch = pieces[:_IOV_MAX]
         written = os.writev(fd, batch)
+        if written == sum(map(len, batch)):  # the usual case: all of it
+            pieces = pieces[len(batch) :]
+            continue
         done = 0
         while done < len(batch) and written >= len(batch[done]):
             written -= len(batch[done])
             done += 1
-        views = views[done:]
+        pieces = pieces[done:]
         if written:
-            views[0] = views[0][written:]
+            pieces[0] = memoryview(pieces[0])[written:]  # the rest of a piece written in part
 
 
 def _copy_range(source_fd: int, fd: int, offset: int, length: int) -> None:
@@ -346,9 +351,10 @@ def find_inputs(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[InputFile]
         if root.is_dir():
             for dirpath, dirnames, filenames in os.walk(root):
                 dirnames.sort()
+                folder = Path(dirpath)
+                relative = folder.relative_to(root)
                 for name in sorted(filenames):
-                    full = Path(dirpath) / name
-                    yield InputFile(full, full.relative_to(root))
+                    yield InputFile(folder / name, relative / name)
         else:
             yield InputFile(root, Path(root.name))
 

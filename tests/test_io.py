@@ -10,7 +10,7 @@ import pydicom
 import pytest
 
 import dicomedit
-from dicomedit import fsutil, io
+from dicomedit import fastpath, fsutil, io
 
 TEST_FILES = Path(pydicom.__file__).parent / "data" / "test_files"
 
@@ -288,3 +288,33 @@ def test_output_directory_problem(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
     assert "is not a directory" in str(io.output_directory_problem(tmp_path / "file" / "out"))
     assert not (tmp_path / "new").exists()  # nothing is created
+
+
+@pytest.mark.parametrize("most", [1, 3, 1 << 20])
+def test_pieces_are_written_whole_when_the_kernel_takes_them_in_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, most: int
+) -> None:
+    source = tmp_path / "source"
+    source.write_bytes(bytes(range(256)) * 4)
+    real_writev = os.writev
+
+    def partial(fd: int, buffers: list[bytes]) -> int:  # takes at most ``most`` bytes a call
+        data = b"".join(bytes(b) for b in buffers)[:most]
+        return real_writev(fd, [data])
+
+    monkeypatch.setattr(os, "writev", partial)
+    many = [bytes([n % 251]) * (n % 3) for n in range(2500)]  # more than IOV_MAX, some empty
+    pieces: list[fastpath.Piece | fastpath.FileRange] = [
+        b"head",
+        memoryview(b"-view-")[1:5],
+        fastpath.FileRange(10, 300),
+        bytearray(b"tail"),
+        *many,
+        fastpath.FileRange(1000, 24),
+    ]
+    target = tmp_path / "out"
+    with target.open("wb") as fh:
+        io._write_all(fh.fileno(), pieces, str(source))
+    data = source.read_bytes()
+    expected = b"headview" + data[10:310] + b"tail" + b"".join(many) + data[1000:1024]
+    assert target.read_bytes() == expected
