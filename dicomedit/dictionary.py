@@ -24,8 +24,12 @@ class Entry:
     retired: bool
 
 
+Row = tuple[str, str, str, str, str]  # VR, VM, name, "Retired" or "", keyword
+
+
 @functools.lru_cache(maxsize=1)
-def _table() -> Mapping[int, tuple[str, str, str, str, str]]:
+def _tables() -> tuple[Mapping[int, Row], Mapping[str, Row]]:
+    """pydicom's public dictionary, and its repeating groups (``"60xx3000"``) by mask."""
     try:
         spec = importlib.util.find_spec("pydicom")
         folders = list(spec.submodule_search_locations or []) if spec is not None else []
@@ -35,15 +39,46 @@ def _table() -> Mapping[int, tuple[str, str, str, str, str]]:
         assert data_spec is not None and data_spec.loader is not None
         module = importlib.util.module_from_spec(data_spec)
         data_spec.loader.exec_module(module)
-        table: Mapping[int, tuple[str, str, str, str, str]] = module.DicomDictionary
+        table: Mapping[int, Row] = module.DicomDictionary
+        repeaters: Mapping[str, Row] = module.RepeatersDictionary
         probe = table[0x00100010]
-        if len(probe) == 5 and probe[0] == "PN":
-            return table
+        if len(probe) == 5 and probe[0] == "PN" and len(repeaters["60xx3000"]) == 5:
+            return table, repeaters
     except Exception:
         pass
-    from pydicom._dicom_dict import DicomDictionary
+    from pydicom._dicom_dict import DicomDictionary, RepeatersDictionary
 
-    return DicomDictionary
+    return DicomDictionary, RepeatersDictionary
+
+
+def _table() -> Mapping[int, Row]:
+    return _tables()[0]
+
+
+@functools.lru_cache(maxsize=1)
+def _repeater_masks() -> tuple[tuple[int, int, Row], ...]:
+    """(bits, which bits count, row) of each repeating group, in the dictionary's order."""
+    return tuple(
+        (int(mask.replace("x", "0"), 16), int("".join("0" if c == "x" else "F" for c in mask), 16), row)
+        for mask, row in _tables()[1].items()
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def dictionary_vr(tag: int) -> str:
+    """The VR pydicom's dictionary gives ``tag``, repeating groups included, as the engine takes
+    it (``engine.elements.dictionary_vr`` without a private creator): the first of ``US or SS``
+    and the like, ``LO`` for a private creator, ``UN`` for other private tags and unknown ones.
+    Entries added to pydicom's dictionary at run time are not seen."""
+    if tag >> 16 & 1:
+        return "LO" if 0x10 <= tag & 0xFFFF <= 0xFF else "UN"
+    row = _table().get(tag)
+    if row is None:
+        row = next((r for bits, mask, r in _repeater_masks() if (tag ^ bits) & mask == 0), None)
+        if row is None:
+            return "UN"
+    vr = row[0]
+    return vr.split(" or ")[0] if " or " in vr else vr
 
 
 def entry(tag: int) -> Entry | None:

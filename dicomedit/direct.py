@@ -18,49 +18,45 @@ encode, or a file the script rejects or would warn about.  The general path then
 
 from __future__ import annotations
 
-import functools
 import itertools
 import os
 import re
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pydicom.dataelem import RawDataElement
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.tag import Tag
-
-from . import fastpath, uid
-from .engine.dicomobject import DicomObject, declared_charset, sync_file_meta
-from .engine.elements import dictionary_vr, encode_value, members, read_string
+from . import layout, textvalues, uid
+from .dictionary import dictionary_vr
 from .engine.table import SETTABLE_VRS, Bound, BoundEdit
-from .fastpath import FileRange, Piece
+from .layout import FileRange, Piece
+
+if TYPE_CHECKING:
+    from pydicom.dataelem import RawDataElement
+    from pydicom.dataset import FileMetaDataset
 
 EXPLICIT_VR_LITTLE_ENDIAN = "1.2.840.10008.1.2.1"
-UNDEFINED = fastpath.UNDEFINED
-PIXEL_DATA = fastpath.PIXEL_DATA
-SPECIFIC_CHARACTER_SET = fastpath.SPECIFIC_CHARACTER_SET
+UNDEFINED = layout.UNDEFINED
+PIXEL_DATA = layout.PIXEL_DATA
+SPECIFIC_CHARACTER_SET = layout.SPECIFIC_CHARACTER_SET
 SOP_CLASS_UID = 0x00080016
 SOP_INSTANCE_UID = 0x00080018
 _KEPT_FOR_META = (SPECIFIC_CHARACTER_SET, SOP_CLASS_UID, SOP_INSTANCE_UID)
 _ITEM = 0xFFFEE000
-_ITEM_END = fastpath.ITEM_DELIMITER
+_ITEM_END = layout.ITEM_DELIMITER
 _SEQUENCE_END = 0xFFFEE0DD
-_HEADER = fastpath.EXPLICIT_HEADER
+_HEADER = layout.EXPLICIT_HEADER
 _TAG_LENGTH = struct.Struct("<HHL")
 _UL = struct.Struct("<L")
 _LONG_HEADER = struct.Struct("<HH2sHL")
-_VRS = fastpath.VRS
-_LONG_VRS = fastpath.LONG_VRS
+_VRS = layout.VRS
+_LONG_VRS = layout.LONG_VRS
 _SHORT_VRS = frozenset(code for code in _VRS if code not in _LONG_VRS)
 _NOT_PLAIN = frozenset({b"SQ", b"UN"})  # VRs a public element is never copied blindly with
 _NOT_IN_A_DATASET = frozenset({0x0000, 0x0002, 0xFFFE})  # command, file meta and item groups
 _PAST_ALL_TAGS = 1 << 32
-_ITEM_END_BYTES = fastpath.ITEM_END
-_SEQUENCE_END_BYTES = fastpath.SEQUENCE_END
-
-
-_dictionary_vr = functools.lru_cache(maxsize=4096)(dictionary_vr)  # the VR of an element a ``:=`` creates
+_ITEM_END_BYTES = layout.ITEM_END
+_SEQUENCE_END_BYTES = layout.SEQUENCE_END
 
 
 class _Unsure(Exception):
@@ -104,7 +100,7 @@ class Source:
         """The output ``table`` gives for this file, or None when the general path must decide:
         when this path is unsure, or the engine cannot read or encode a value (the general path
         reports it).  Errors reading the file go on."""
-        return fastpath.guarded(
+        return layout.guarded(
             lambda: _File(table, self.fd, os.fstat(self.fd).st_size).output(), passing=OSError
         )
 
@@ -142,8 +138,8 @@ class _File:
     # -- the file -----------------------------------------------------------------------------
     def output(self) -> Output:
         size = self.size
-        data = self.fetch(0, min(size, fastpath.HEAD))
-        if data[fastpath.PREAMBLE : fastpath.PREAMBLE + 4] != fastpath.PREFIX:
+        data = self.fetch(0, min(size, layout.HEAD))
+        if data[layout.PREAMBLE : layout.PREAMBLE + 4] != layout.PREFIX:
             raise _Unsure
         group = _meta_elements(data)
         pos = group[-1][4] if group else 0
@@ -155,7 +151,7 @@ class _File:
                 raise _Unsure
         if pos + 12 > len(data):
             raise _Unsure  # a file meta group of 64 KiB, or nothing after it
-        if not fastpath.looks_explicit(data, pos):
+        if not layout.looks_explicit(data, pos):
             raise _Unsure
         body = self.top_level(data, pos)
         self.check_rejects()
@@ -168,12 +164,14 @@ class _File:
         if head is None:
             if meta is None:
                 meta = self.pydicom_meta(data)[0]
-            head = self.head(meta, data[: fastpath.PREAMBLE])
+            head = self.head(meta, data[: layout.PREAMBLE])
         return Output([*head, *body], self.modified)
 
     @staticmethod
     def pydicom_meta(data: bytes) -> tuple[FileMetaDataset, int]:
-        found = fastpath.read_file_meta(data)
+        from .fastpath import read_file_meta
+
+        found = read_file_meta(data)
         if found is None:
             raise _Unsure
         return found
@@ -189,7 +187,7 @@ class _File:
                 if vr != "UI":
                     raise _Unsure  # the general path warns about it
                 held = values.get(tag, data[value_at:end])
-                new = self.hashed(tag, held or fastpath.empty_value(vr))
+                new = self.hashed(tag, held or layout.empty_value(vr))
                 if new != held:
                     values[tag] = new
         for meta_tag, source_tag in _SYNCED:
@@ -198,17 +196,17 @@ class _File:
                 continue
             if source[0] == "SQ":
                 raise _Unsure
-            text = read_string(_raw(source_tag, *source), self.charset)
+            text = _read(source_tag, *source, self.charset)
             if not text.strip("\0 "):
                 return None  # an empty UID: the group is written otherwise
             for tag, vr, _, value_at, end in group:
                 if tag == meta_tag:
                     held = values.get(tag, data[value_at:end])
-                    if read_string(_raw(tag, vr, held or fastpath.empty_value(vr)), self.charset) != text:
-                        new = encode_value("UI", text, self.charset, True)
+                    if _read(tag, vr, held or layout.empty_value(vr), self.charset) != text:
+                        new = _encode("UI", text, self.charset)
                         if new != held or vr != "UI":
                             values[tag] = new
-        pieces: list[Piece | FileRange] = [data[: fastpath.PREAMBLE + 4], b""]
+        pieces: list[Piece | FileRange] = [data[: layout.PREAMBLE + 4], b""]
         total = 0
         view = memoryview(data)
         for tag, _, start, _, end in group[1:]:
@@ -231,12 +229,19 @@ class _File:
             found = self.read_for_rejects.get(tag)
             if found is not None and found[0] == "SQ":
                 raise _Unsure
-            value = None if found is None else read_string(_raw(tag, *found), self.charset)
+            value = None if found is None else _read(tag, *found, self.charset)
             if guard.holds(value):
                 raise _Unsure  # rejected: the general path says so, in its words
 
     def head(self, meta: FileMetaDataset, preamble: bytes) -> list[Piece | FileRange]:
         """Preamble, prefix and group 0002, as the general path completes and writes them."""
+        from pydicom.dataset import Dataset
+        from pydicom.tag import Tag
+
+        from . import fastpath
+        from .engine.dicomobject import DicomObject, sync_file_meta
+        from .engine.elements import members, read_string
+
         ds = Dataset()
         ds.file_meta = meta
         ds.preamble = preamble
@@ -469,9 +474,9 @@ class _File:
             self.kept.pop(tag, None)
             return
         if value is None and vr != "SQ":
-            value = fastpath.empty_value(vr)
+            value = layout.empty_value(vr)
         if tag == SPECIFIC_CHARACTER_SET:
-            self.charset = declared_charset(_raw(tag, vr, value))
+            self.charset = _declared(vr, value)
         if tag in _KEPT_FOR_META:
             self.kept[tag] = (vr, value)
         if read and tag in self.reject_tags:
@@ -479,7 +484,7 @@ class _File:
 
     def created(self, tag: int) -> list[Piece]:
         """A top-level element the script's ``:=`` creates (nothing if it does not)."""
-        result = self.edited(tag, _dictionary_vr(tag), None, self.table.for_tag(tag, True))
+        result = self.edited(tag, dictionary_vr(tag), None, self.table.for_tag(tag, True))
         if result is None or result[1] is None:
             return []
         self.note(tag, *result)
@@ -497,7 +502,7 @@ class _File:
         if not self.charset_known or tag <= SPECIFIC_CHARACTER_SET:
             raise _Unsure  # not met: values are edited after (0008,0005) has been read
         present = value is not None
-        held = (value if value else fastpath.empty_value(vr)) if present else None
+        held = (value if value else layout.empty_value(vr)) if present else None
         changed = False
         for edit in edits:
             if edit.kind == "delete":
@@ -507,7 +512,7 @@ class _File:
             if not present:
                 if not (edit.kind == "set" and edit.create):
                     continue
-                vr = _dictionary_vr(tag)
+                vr = dictionary_vr(tag)
                 if vr not in SETTABLE_VRS:
                     raise _Unsure
             if edit.kind == "hash":
@@ -530,7 +535,7 @@ class _File:
         key = (vr, text, *self.charset)
         found = _ENCODED.get(key)
         if found is None:
-            found = _remember(_ENCODED, key, encode_value(vr, text, self.charset, True))
+            found = _remember(_ENCODED, key, _encode(vr, text, self.charset))
         return found
 
     def hashed(self, tag: int, held: bytes | None) -> bytes:
@@ -539,8 +544,8 @@ class _File:
         key = (held, *self.charset)
         found = _HASHED.get(key)
         if found is None:
-            text = _hashed(read_string(_raw(tag, "UI", held), self.charset))
-            found = _remember(_HASHED, key, encode_value("UI", text, self.charset, True))
+            text = _hashed(_read(tag, "UI", held, self.charset))
+            found = _remember(_HASHED, key, _encode("UI", text, self.charset))
         return found
 
     def sequence(
@@ -665,7 +670,7 @@ _EXPLICIT_VR_LITTLE_ENDIAN_VALUES = (b"1.2.840.10008.1.2.1", b"1.2.840.10008.1.2
 def _meta_elements(data: bytes) -> list[_MetaElement]:
     """The elements of group 0002 after the prefix, in ascending order and canonical form
     (reserved bytes zero), else none."""
-    found = fastpath.meta_headers(data, fastpath.PREAMBLE + 4)
+    found = layout.meta_headers(data, layout.PREAMBLE + 4)
     if found is None:
         return []
     headers = found[0]
@@ -750,7 +755,44 @@ def _remember(cache: dict[tuple[object, ...], bytes], key: tuple[object, ...], v
 
 
 def _raw(tag: int, vr: str, value: bytes | None) -> RawDataElement:
+    from pydicom.dataelem import RawDataElement
+    from pydicom.tag import Tag
+
     return RawDataElement(Tag(tag), vr, len(value or b""), value, 0, False, True)
+
+
+# The values are read and written as the engine reads and writes them: by ``textvalues`` in the
+# usual cases, else by the engine itself (which imports pydicom the first time).
+
+
+def _read(tag: int, vr: str, value: bytes | None, charset: Sequence[str]) -> str:
+    """``engine.elements.read_string`` of the element."""
+    text = textvalues.read_text(vr, value, charset)
+    if text is None:
+        from .engine.elements import read_string
+
+        text = read_string(_raw(tag, vr, value), charset)
+    return text
+
+
+def _encode(vr: str, text: str, charset: Sequence[str]) -> bytes:
+    """``engine.elements.encode_value`` of ``text`` (little endian)."""
+    data = textvalues.encode_text_value(vr, text, charset)
+    if data is None:
+        from .engine.elements import encode_value
+
+        data = encode_value(vr, text, charset, True)
+    return data
+
+
+def _declared(vr: str, value: bytes | None) -> list[str]:
+    """The codecs a (0008,0005) element declares (``engine.dicomobject.declared_charset``)."""
+    found = textvalues.declared_charset(value) if vr == "CS" else None
+    if found is None:
+        from .engine.dicomobject import declared_charset
+
+        found = declared_charset(_raw(SPECIFIC_CHARACTER_SET, vr, value))
+    return found
 
 
 def _hashed(text: str) -> str:

@@ -31,13 +31,13 @@ import os
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from pydicom.charset import convert_encodings, default_encoding
-from pydicom.dataelem import DataElement, RawDataElement, convert_raw_data_element, empty_value_for_VR
+from pydicom.dataelem import DataElement, RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset, validate_file_meta
 from pydicom.filebase import DicomBytesIO
-from pydicom.filereader import ENCODED_VR, data_element_generator
+from pydicom.filereader import data_element_generator
 from pydicom.filewriter import write_data_element, write_OBvalue, write_OWvalue, writers
 from pydicom.sequence import Sequence
 from pydicom.tag import BaseTag
@@ -52,35 +52,34 @@ from pydicom.valuerep import EXPLICIT_VR_LENGTH_32
 from pydicom.values import convert_string
 
 from .engine.elements import members
-from .quiet import quiet_pydicom
+from .layout import (
+    EXPLICIT_HEADER,
+    HEAD,
+    ITEM_DELIMITER,
+    ITEM_END,
+    LONG_VRS,
+    PIXEL_DATA,
+    PREAMBLE,
+    PREFIX,
+    SEQUENCE_END,
+    SPECIFIC_CHARACTER_SET,
+    UNDEFINED,
+    VRS,
+    FileRange,
+    Piece,
+    empty_value,
+    guarded,
+    looks_explicit,
+    meta_headers,
+)
 
-PREAMBLE = 128
-PREFIX = b"DICM"
-UNDEFINED = 0xFFFFFFFF
-ITEM_DELIMITER = 0xFFFEE00D
-SPECIFIC_CHARACTER_SET = 0x00080005
-PIXEL_DATA = 0x7FE00010
-
-# element headers: Explicit VR (short form; long VRs add a 4-byte length) and Implicit VR
-EXPLICIT_HEADER = struct.Struct("<HH2sH")
 _IMPLICIT = struct.Struct("<HHL")
 _UL = struct.Struct("<L")
-VRS = {raw: raw.decode() for raw in ENCODED_VR if len(raw) == 2}  # VR bytes → VR
-LONG_VRS = frozenset(vr.encode() for vr in EXPLICIT_VR_LENGTH_32)  # with a 4-byte length
 _LONG_TEXT = frozenset(str(vr) for vr in EXPLICIT_VR_LENGTH_32)
-SEQUENCE_END = struct.pack("<HHL", 0xFFFE, 0xE0DD, 0)  # sequence delimitation item
-ITEM_END = struct.pack("<HHL", 0xFFFE, 0xE00D, 0)  # item delimitation item, length 0
 _ENCAPSULATED_START = b"\xfe\xff\x00\xe0"
 
 Element = RawDataElement | DataElement
-Piece = bytes | bytearray | memoryview
-HEAD = 64 * 1024  # bytes read first: the whole header of most files
 LARGE = 64 * 1024  # pixel data at least this long may be left unread
-
-
-def empty_value(vr: str | None) -> bytes | None:
-    """The value pydicom's reader gives an element of length 0 (b"" or None, by VR)."""
-    return cast(bytes | None, empty_value_for_VR(vr, raw=True))
 
 
 class _Unsure(Exception):
@@ -126,17 +125,6 @@ class Unread:
         if name.startswith("__"):  # protocols probed for (buffers, arrays…) are absent
             raise AttributeError(name)
         raise UnreadValueError(f"the pixel data were not read ({name})")
-
-
-@dataclass(frozen=True, slots=True)
-class FileRange:
-    """Bytes of the source file written as they are, without passing through memory."""
-
-    offset: int
-    length: int
-
-    def __len__(self) -> int:
-        return self.length
 
 
 @dataclass(slots=True)
@@ -221,24 +209,6 @@ def parse(data: bytes, path: str | os.PathLike[str]) -> Source | None:
     )
 
 
-_T = TypeVar("_T")
-
-
-def guarded(
-    make: Callable[[], _T], *, passing: type[Exception] | tuple[type[Exception], ...] = ()
-) -> _T | None:
-    """``make()`` with pydicom's warnings kept quiet, or None when the fast path cannot be sure
-    of the result: ``_Unsure``, or any error of pydicom's own reader or writer (whatever it
-    makes of the oddity, it decides).  Exceptions of the ``passing`` types go on."""
-    try:
-        with quiet_pydicom():
-            return make()
-    except passing:
-        raise
-    except Exception:
-        return None
-
-
 Fetch = Callable[[int, int], bytes]
 
 
@@ -281,38 +251,6 @@ def read_file_meta(data: bytes) -> tuple[FileMetaDataset, int] | None:
     return guarded(lambda: _file_meta(data, PREAMBLE + 4))
 
 
-# an element of group 0002: tag, VR, start, start of the value, end, reserved bytes zero
-MetaHeader = tuple[int, str, int, int, int, bool]
-
-
-def meta_headers(data: bytes, pos: int) -> tuple[list[MetaHeader], int] | None:
-    """The element headers of group 0002 from ``pos`` (Explicit VR Little Endian), in file
-    order, and where the group ends; None when one cannot be read as pydicom reads it (an
-    unknown VR, an undefined length, a value past the bytes)."""
-    found: list[MetaHeader] = []
-    end = len(data)
-    while end - pos >= 8:
-        group, element, vr_bytes, length = EXPLICIT_HEADER.unpack_from(data, pos)
-        if group != 0x0002:
-            break
-        vr = VRS.get(vr_bytes)
-        if vr is None:
-            return None
-        value_at = pos + 8
-        reserved_zero = True
-        if vr_bytes in LONG_VRS:
-            if end - value_at < 4:
-                return None
-            reserved_zero = length == 0
-            length = _UL.unpack_from(data, value_at)[0]
-            value_at += 4
-        if length == UNDEFINED or value_at + length > end:
-            return None
-        found.append((group << 16 | element, vr, pos, value_at, value_at + length, reserved_zero))
-        pos = value_at + length
-    return found, pos
-
-
 def _file_meta(data: bytes, pos: int) -> tuple[FileMetaDataset, int]:
     """Group 0002, Explicit VR Little Endian, as ``pydicom.filereader._read_file_meta_info``."""
     if not looks_explicit(data, pos):
@@ -352,11 +290,6 @@ def _implicit(syntax: UID | None) -> bool:
     if syntax in (ExplicitVRBigEndian, DeflatedExplicitVRLittleEndian):
         raise _Unsure
     return False  # Explicit VR Little Endian, and every other syntax, as pydicom assumes
-
-
-def looks_explicit(data: bytes, pos: int) -> bool:
-    """pydicom's test of the first element: are bytes 4 and 5 two capital letters (a VR)?"""
-    return 0x40 < data[pos + 4] < 0x5B and 0x40 < data[pos + 5] < 0x5B
 
 
 class _Reader:

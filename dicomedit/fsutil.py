@@ -10,7 +10,9 @@ import secrets
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
+
+from .layout import FileRange, Piece
 
 
 @functools.cache
@@ -123,3 +125,62 @@ def _make_folder(folder: str) -> None:
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     with atomic_output(path) as fh:
         fh.write(data)
+
+
+_IOV_MAX = 1024
+
+
+def write_pieces(fd: int, pieces: list[Piece | FileRange], source: str | int) -> None:
+    """Write the pieces in order with as few system calls as the kernel allows; ranges of the
+    source file (a path, or a descriptor open on it) are copied file to file."""
+    batch: list[Piece] = []
+    file_range = FileRange
+    with contextlib.ExitStack() as stack:
+        source_fd: int | None = source if isinstance(source, int) else None
+        for piece in pieces:
+            if piece.__class__ is not file_range:
+                if piece:  # an empty value: nothing to write
+                    batch.append(cast(Piece, piece))
+                continue
+            assert isinstance(piece, FileRange)
+            _writev_all(fd, batch)
+            batch = []
+            if source_fd is None:
+                assert isinstance(source, str)
+                source_fd = os.open(source, os.O_RDONLY)
+                stack.callback(os.close, source_fd)
+            _copy_range(source_fd, fd, piece.offset, piece.length)
+        _writev_all(fd, batch)
+
+
+def _writev_all(fd: int, pieces: list[Piece]) -> None:
+    while pieces:
+        batch = pieces[:_IOV_MAX]
+        written = os.writev(fd, batch)
+        if written == sum(map(len, batch)):  # the usual case: all of it
+            pieces = pieces[len(batch) :]
+            continue
+        done = 0
+        while done < len(batch) and written >= len(batch[done]):
+            written -= len(batch[done])
+            done += 1
+        pieces = pieces[done:]
+        if written:
+            pieces[0] = memoryview(pieces[0])[written:]  # the rest of a piece written in part
+
+
+def _copy_range(source_fd: int, fd: int, offset: int, length: int) -> None:
+    copy = getattr(os, "copy_file_range", None)
+    while length > 0:
+        copied = 0
+        if copy is not None:
+            with contextlib.suppress(OSError):  # e.g. across file systems on older kernels
+                copied = copy(source_fd, fd, length, offset)
+        if copied <= 0:
+            data = os.pread(source_fd, min(length, 1 << 20), offset)
+            if not data:
+                raise OSError(f"the input shrank while it was copied (at byte {offset})")
+            _writev_all(fd, [memoryview(data)])
+            copied = len(data)
+        offset += copied
+        length -= copied

@@ -26,7 +26,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from .engine import CompiledScript, RunContext, compile
-from .engine.diff import diff, summarize
 from .engine.plan import shared_state_problem
 from .errors import DicomEditError
 from .io import FileResult, FileStatus, InputFile, find_inputs, process_file
@@ -91,6 +90,8 @@ def portable(result: FileResult) -> FileResult:
     """What travels back from a worker: a dry run's datasets give way to their summary."""
     if result.before is None or result.after is None:
         return result
+    from .engine.diff import diff, summarize  # dry runs only (pydicom's datasets)
+
     summary = summarize(diff(result.before, result.after))
     return dataclasses.replace(result, before=None, after=None, summary=summary)
 

@@ -314,7 +314,7 @@ def test_pieces_are_written_whole_when_the_kernel_takes_them_in_part(
     ]
     target = tmp_path / "out"
     with target.open("wb") as fh:
-        io._write_all(fh.fileno(), pieces, str(source))
+        fsutil.write_pieces(fh.fileno(), pieces, str(source))
     data = source.read_bytes()
     expected = b"headview" + data[10:310] + b"tail" + b"".join(many) + data[1000:1024]
     assert target.read_bytes() == expected

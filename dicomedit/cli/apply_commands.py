@@ -6,13 +6,13 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .. import parallel
 from ..distributed import DistributedError
 from ..engine import CompiledScript, LookupTableError, RunContext, compile
-from ..engine.diff import Change, ChangeKind, diff, summarize
 from ..errors import ScriptError
 from ..io import (
     DicomReadError,
@@ -23,11 +23,16 @@ from ..io import (
     find_inputs,
     output_directory_problem,
     overlapping_output,
-    read_dicom,
 )
 from ..parallel import Job, ParallelError
 from ..releases import Release
 from .common import FoundProblem, UsageProblem, plural, read_scripts, resolve_xnat, xnat_option
+
+if TYPE_CHECKING:
+    from ..engine.diff import Change
+
+# The engine's pydicom side (reading files for a diff, comparing datasets) is imported where it
+# is used: a run whose files all take the table path never needs pydicom.
 
 
 def _variables(pairs: Sequence[str]) -> dict[str, str | None]:
@@ -279,6 +284,8 @@ def _report(item: InputFile, result: FileResult, dry_run: bool, show_values: boo
         if result.summary is not None:
             changes = result.summary
         else:
+            from ..engine.diff import diff, summarize
+
             assert result.before is not None and result.after is not None
             changes = summarize(diff(result.before, result.after))
         target = f" -> {result.output}" if result.output else ""
@@ -301,6 +308,9 @@ def diff_command(
 
     Exits 0 when the script ran (or rejected the file), 1 when it failed on the file.
     """
+    from ..engine.diff import diff, summarize
+    from ..io import read_dicom
+
     compiled, context = _load(script, lookups, allow_network, xnat)
     given = _variables(variables)
     _require_variables(compiled, given)
@@ -326,6 +336,8 @@ def diff_command(
 
 
 def _change_line(change: Change) -> str:
+    from ..engine.diff import ChangeKind
+
     head = f"{change.kind.value:<8} {change.path} {change.keyword}"
     if change.kind is ChangeKind.ADDED:
         return f"{head}: {change.after!r}"

@@ -29,23 +29,21 @@ from pydicom.sequence import Sequence
 from pydicom.tag import BaseTag, Tag
 
 from ..numbers import parse_java_double, parse_java_int
+from ..textvalues import (
+    CHARSET_VRS,
+    TEXT_VRS,
+    UNASSIGNABLE_VRS,
+    pad,
+    strip_text,
+)
 from .errors import EvaluationError
 
 Element = DataElement | RawDataElement
 
-# Text VRs whose bytes are decoded with the Specific Character Set.
-CHARSET_VRS = frozenset({"SH", "LO", "ST", "PN", "LT", "UC", "UT"})
-TEXT_VRS = frozenset({"AE", "AS", "CS", "DA", "DS", "DT", "IS", "TM", "UI", "UR"}) | CHARSET_VRS
-# Values that are never split on backslash (PS3.5 §6.2: VM is always 1).
-SINGLE_TEXT_VRS = frozenset({"LT", "ST", "UT", "UR"})
-# Leading spaces are significant in these; elsewhere both ends are padding.
-TRAILING_ONLY_VRS = frozenset({"LT", "ST", "UT", "UC", "PN"})
 BYTES_VRS = frozenset({"OB", "OW", "UN"})
 _INT_FORMATS = {"US": "H", "SS": "h", "UL": "I", "SL": "i", "UV": "Q", "SV": "q", "OL": "I", "OV": "Q"}
 _FLOAT_FORMATS = {"FL": "f", "FD": "d", "OF": "f", "OD": "d"}
 _BINARY_SIZES = {vr: struct.calcsize(fmt) for vr, fmt in (_INT_FORMATS | _FLOAT_FORMATS).items()}
-# dcm4che2's putString knows no way to build these (spec §6.5; DE-119 for OV, SV, UV).
-UNASSIGNABLE_VRS = frozenset({"OD", "OL", "OV", "SV", "UV", "UC"})
 _INT_RANGES = {"US": (16, False), "SS": (16, True), "UL": (32, False), "SL": (32, True)}
 
 PIXEL_DATA = 0x7FE00010
@@ -137,7 +135,7 @@ def _bytes_to_string(data: bytes, vr: str, charset: Seq[str], little: bool) -> s
             text = decode_bytes(data, list(charset), delimiters)
         else:
             text = data.decode("latin-1")
-        return _strip_text(text, vr)
+        return strip_text(text, vr)
     if vr == "AT":
         n = len(data) // 4
         pairs = struct.unpack(("<" if little else ">") + "HH" * n, data[: n * 4])
@@ -209,15 +207,6 @@ def _min_decoded_length(data: bytes, charset: Seq[str]) -> int:
     return max(0, (n - 4 * escapes) // width - stripped_at_most)
 
 
-def _strip_text(text: str, vr: str) -> str:
-    parts = [text] if vr in SINGLE_TEXT_VRS else text.split("\\")
-    if vr in TRAILING_ONLY_VRS:
-        parts = [p.rstrip(" \x00") for p in parts]
-    else:
-        parts = [p.strip(" \x00") for p in parts]
-    return "\\".join(parts)
-
-
 def _value_to_string(value: Any, vr: str, charset: Seq[str]) -> str:
     if value is None:
         return ""
@@ -235,7 +224,7 @@ def _one_value_to_string(v: Any, vr: str) -> str:
     if isinstance(v, float) and vr in _FLOAT_FORMATS:
         return format_float(v, single=vr in ("FL", "OF"))
     if vr in TEXT_VRS:
-        return _strip_text(str(v), vr)
+        return strip_text(str(v), vr)
     return str(v)
 
 
@@ -264,9 +253,9 @@ def encode_value(vr: str, text: str, charset: Seq[str], little: bool) -> bytes:
         raise EvaluationError(f"Unexpected vr: {vr}{note}")
     if vr in TEXT_VRS:
         data = encode_text(text, charset) if vr in CHARSET_VRS else text.encode("latin-1", "replace")
-        return _pad(data, b"\x00" if vr == "UI" else b" ")
+        return pad(data, b"\x00" if vr == "UI" else b" ")
     if vr in BYTES_VRS:
-        return _pad(text.encode("utf-8"), b"\x00")
+        return pad(text.encode("utf-8"), b"\x00")
     endian = "<" if little else ">"
     values = text.split("\\")
     if vr == "AT":
@@ -285,10 +274,6 @@ def encode_value(vr: str, text: str, charset: Seq[str], little: bool) -> bytes:
             values = [text]
         return b"".join(struct.pack(endian + fmt, _parse_float(v, vr)) for v in values)
     raise EvaluationError(f"Unexpected vr: {vr}")
-
-
-def _pad(data: bytes, pad: bytes) -> bytes:
-    return data + pad if len(data) % 2 else data
 
 
 def _parse_int(text: str, vr: str) -> int:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pydicom.dataset import Dataset
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
 
 
 class Status(enum.Enum):

@@ -6,28 +6,27 @@ import copy
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-from pydicom.dataset import Dataset
+from typing import TYPE_CHECKING
 
 from .. import collector
 from ..check import check
 from ..diagnostics import Diagnostic, render_text
 from ..errors import ScriptError
-from ..functions import builtins as _builtins  # noqa: F401  (registers the implementations)
 from ..quiet import quiet_pydicom
 from ..releases import Release
 from ..syntax import ast
 from ..syntax.parser import parse
 from .context import RunContext
-from .dicomobject import DicomObject, sync_file_meta
-from .elements import members, read_string, tag_text
-from .env import Env
 from .errors import EvaluationError, Rejected
-from .interpreter import Interpreter
 from .outcome import Outcome, Status
 from .plan import Plan, make_plan
 from .table import TablePlan, table_plan
 from .tagpath import CompiledPath, compile_path
+
+if TYPE_CHECKING:
+    from pydicom.dataset import Dataset
+
+    from .env import Env
 
 
 def _all_paths(script: ast.Script) -> list[ast.TagPath]:
@@ -162,6 +161,12 @@ class CompiledScript:
         that need the original should not use ``in_place``).  ``run`` carries what lives for a
         whole batch (UID maps, lookup tables, network permission); a fresh one is used if None.
         """
+        # what runs a script on a dataset, imported with pydicom on the first run
+        from ..functions import builtins  # noqa: F401  (registers the implementations)
+        from .dicomobject import DicomObject, sync_file_meta
+        from .env import Env
+        from .interpreter import Interpreter
+
         target = dataset if in_place else copy.deepcopy(dataset)
         obj = DicomObject(target)
         env = Env(obj, run if run is not None else RunContext(), self.path_from_string)
@@ -216,6 +221,8 @@ _ITEM_TAG = b"\xfe\xff\x00\xe0"  # (FFFE,E000), little endian
 
 
 def _charset_text(ds: Dataset) -> str | None:
+    from .elements import members, read_string
+
     elem = members(ds).get(_SPECIFIC_CHARACTER_SET)
     return None if elem is None else read_string(elem, ())
 
@@ -223,6 +230,8 @@ def _charset_text(ds: Dataset) -> str | None:
 def _warn_about_result(env: Env, ds: Dataset, charset_before: str | None) -> None:
     """What the output holds that the script may not mean: text whose bytes now read with
     another character set, and sequences hidden in UN elements that tag paths cannot reach."""
+    from .elements import members, tag_text
+
     charset = _charset_text(ds)
     if charset != charset_before:
         env.warn(
