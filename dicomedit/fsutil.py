@@ -10,7 +10,7 @@ import secrets
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import BinaryIO
 
 from .layout import FileRange, Piece
 
@@ -134,15 +134,13 @@ def write_pieces(fd: int, pieces: list[Piece | FileRange], source: str | int) ->
     """Write the pieces in order with as few system calls as the kernel allows; ranges of the
     source file (a path, or a descriptor open on it) are copied file to file."""
     batch: list[Piece] = []
-    file_range = FileRange
     with contextlib.ExitStack() as stack:
         source_fd: int | None = source if isinstance(source, int) else None
         for piece in pieces:
-            if piece.__class__ is not file_range:
+            if not isinstance(piece, FileRange):
                 if piece:  # an empty value: nothing to write
-                    batch.append(cast(Piece, piece))
+                    batch.append(piece)
                 continue
-            assert isinstance(piece, FileRange)
             _writev_all(fd, batch)
             batch = []
             if source_fd is None:
