@@ -22,6 +22,10 @@ imports, the workers of ``--jobs 2``) that a batch of hundreds of thousands of f
 How much two pure-Python processes get from the machine's cores, against one, is measured too:
 ``--jobs 2`` cannot scale beyond it.
 
+Each tool is started by a small launcher process, which times it and reads its peak RSS: a
+process forked from the benchmark itself (which holds pydicom and numpy) would report at least
+the benchmark's own RSS.  The launcher's RSS (about 7 MB, what ``cp`` shows) is the floor.
+
 It prints files/s, MB/s, peak RSS and CPU time per tool, with ratios to the baseline and to
 ``cp``, the rate once started and its share of ``cp``'s, the load average around each
 measurement, and how ``--jobs 2`` compares with one process; then the peak RSS of dicomedit
@@ -97,22 +101,57 @@ class Measure:
         return (self.files - SMALL) / started if started > 0 else float("nan")
 
 
+# A child's peak RSS as the kernel reports it (``ru_maxrss``) is at least the RSS of the process
+# it was forked from: the benchmark holds pydicom and numpy (about 58 MB), so every tool it
+# started itself would show at least that.  Each tool is started by this small launcher
+# instead (Python without site packages, about 9 MB: the floor, shown by ``cp``), which times
+# the tool from its fork to its exit and writes wall seconds, CPU seconds, peak RSS (KiB) and
+# exit code to the file descriptor it is given.
+_LAUNCHER = """
+import os, sys, time
+out = os.fdopen(int(sys.argv[1]), "w")
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    out.close()
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+out.write(f"{wall} {usage.ru_utime + usage.ru_stime} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
 def run_measured(command: list[str], output: Path, *, make_output: bool = False) -> Timing:
     """Run ``command`` once: (wall seconds, CPU seconds of it and its children, peak RSS in MB)."""
     shutil.rmtree(output, ignore_errors=True)
     if make_output:
         output.mkdir(parents=True)
     os.sync()  # the previous run's output is on disk: no tool pays for another's writes
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    stderr = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
-    if process.stderr:
-        process.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{command[0]} exited with {os.waitstatus_to_exitcode(status)}: {stderr[-400:]}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    read_end, write_end = os.pipe()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-S", "-c", _LAUNCHER, str(write_end), *command],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            pass_fds=(write_end,),
+        )
+    finally:
+        os.close(write_end)
+    with os.fdopen(read_end) as figures:
+        _, stderr_bytes = process.communicate()
+        report = figures.read().split()
+    stderr = stderr_bytes.decode("utf-8", "replace")
+    if process.returncode != 0 or len(report) != 4:
+        raise RuntimeError(f"the launcher of {command[0]} failed: {stderr[-400:]}")
+    wall, cpu, rss_kib, code = float(report[0]), float(report[1]), int(report[2]), int(report[3])
+    if code != 0:
+        raise RuntimeError(f"{command[0]} exited with {code}: {stderr[-400:]}")
+    return wall, cpu, rss_kib / 1024
 
 
 def measure_once(found: Measure, command: list[str], output: Path, *, make_output: bool = False) -> None:
