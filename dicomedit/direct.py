@@ -5,10 +5,13 @@ replaced and a few elements added at the top level: one pass over the element he
 them, and everything else is copied as the bytes it was (the pixel data file to file, without
 passing through memory).  No dataset is built and no value the script does not edit is decoded.
 
-The values that change are read and encoded by the engine's own functions, and group 0002 is
-completed and written by the fast path's writer, so the bytes are those the general path
-(``CompiledScript.apply`` then ``write_dicom``) writes; ``tests/test_direct.py`` checks
-both, byte for byte, over the conformance fixtures, pydicom's test files and generated data.
+The values that change are read and encoded as the engine reads and encodes them (by
+``textvalues`` for ASCII text in the usual character sets, else by the engine's own functions),
+and group 0002 is written as the general path completes it (here for the usual group, else by
+the fast path's writer), so the bytes are those the general path (``CompiledScript.apply`` then
+``write_dicom``) writes; ``tests/test_direct.py`` checks both, byte for byte, over the
+conformance fixtures, pydicom's test files and generated data.  A file that needs neither
+fallback is run without importing pydicom.
 
 ``run`` returns None whenever it cannot be sure of that: anything but Explicit VR Little Endian,
 an element whose encoding pydicom would change, a VR that is unknown or UN, private elements
