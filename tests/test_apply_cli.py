@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import warnings
 from pathlib import Path
 
 import pydicom
@@ -154,6 +155,24 @@ def test_dry_run_writes_nothing(workdir: Path) -> None:
     assert "ct.dcm: 3 changed, 1 deleted" in out
     assert "1 would be written" in err
     assert not (workdir / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["apply", "diff"])
+def test_dry_runs_and_diffs_keep_pydicoms_warnings_quiet(workdir: Path, command: str) -> None:
+    # pydicom warns about values it decodes, quoting them: a dry run compares every value
+    ds = pydicom.dcmread(workdir / "in" / "ct.dcm")
+    ds.SpecificCharacterSet = "ISO_IR 999"
+    ds.save_as(workdir / "odd.dcm")
+    extra = ["--dry-run", "--jobs", "1"] if command == "apply" else []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, out, err = invoke(
+            command, str(workdir / "script.das"), str(workdir / "odd.dcm"), *extra,
+            "--var", "subject=S1", "--var", "project=P1",
+        )  # fmt: skip
+    assert code == 0, err
+    assert "changed" in out
+    assert [str(w.message) for w in caught] == []
 
 
 def test_refuses_to_overwrite_inputs_and_bad_scripts(workdir: Path) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pydicom.datadict import keyword_for_tag
 from pydicom.dataset import Dataset
 
+from ..quiet import quiet_pydicom
 from .dicomobject import DicomObject
 from .elements import BYTES_VRS, element_vr, read_bytes, read_string
 from .walker import Node, walk
@@ -73,8 +74,10 @@ def _leaves(dataset: Dataset) -> dict[str, _Leaf]:
 
 
 def diff(before: Dataset, after: Dataset) -> list[Change]:
-    """Added, changed and deleted leaf elements (a VR change counts as a change)."""
-    old, new = _leaves(before), _leaves(after)
+    """Added, changed and deleted leaf elements (a VR change counts as a change).  pydicom's
+    warnings about the values it decodes (which quote them) are kept off the terminal."""
+    with quiet_pydicom():
+        old, new = _leaves(before), _leaves(after)
     changes: list[Change] = []
     for key in sorted(old.keys() | new.keys()):
         a, b = old.get(key), new.get(key)
