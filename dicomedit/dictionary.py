@@ -77,7 +77,12 @@ def dictionary_vr(tag: int) -> str:
         row = next((r for bits, mask, r in _repeater_masks() if (tag ^ bits) & mask == 0), None)
         if row is None:
             return "UN"
-    vr = row[0]
+    return unambiguous_vr(row[0])
+
+
+def unambiguous_vr(vr: str) -> str:
+    """One VR for a dictionary VR such as ``US or SS``, ``OB or OW``: the first, what an encoder
+    would pick."""
     return vr.split(" or ")[0] if " or " in vr else vr
 
 

@@ -283,8 +283,9 @@ class _File:
         last = -1
         pending = list(self.table.creatable)
         # the first tag at which more than the element itself is looked at: the next tag a
-        # ``:=`` may create, or (0008,0005) from which on the character set is known
-        event = min(pending[0] if pending else _PAST_ALL_TAGS, SPECIFIC_CHARACTER_SET)
+        # ``:=`` may create, or (0008,0005) from which on the character set is known (found at
+        # the first element)
+        event = 0
         known_edits = self.table.top_edits_known
         deleted = self.table.top_deletes_known
         watched = self.watched
@@ -331,13 +332,9 @@ class _File:
             else:
                 end = size + 1
             if end <= limit and tag != PIXEL_DATA:
+                leave_out = False
                 if group & 1:
-                    if remove_private:
-                        if run < pos:
-                            out.append(view[run - base : pos - base])
-                        pos = run = end
-                        left_out = True
-                        continue
+                    leave_out = remove_private
                 elif number and tag not in watched and code not in plain_exceptions:
                     edits = known_edits.get(tag)
                     if edits is None:
@@ -345,12 +342,13 @@ class _File:
                     if not edits:
                         pos = end
                         continue
-                    if tag in deleted:
-                        if run < pos:
-                            out.append(view[run - base : pos - base])
-                        pos = run = end
-                        left_out = True
-                        continue
+                    leave_out = tag in deleted
+                if leave_out:
+                    if run < pos:
+                        out.append(view[run - base : pos - base])
+                    pos = run = end
+                    left_out = True
+                    continue
             vr, length, header = self.header_of(group, code, length, data, pos - base)
             value_at = pos + header
             inner: list[Piece] | None = None

@@ -8,6 +8,8 @@ from pydicom.sequence import Sequence
 
 import dicomedit
 from dicomedit import Outcome, RunContext, Status, read_value
+from dicomedit.engine.plan import _GUARDABLE_CALLS
+from dicomedit.functions import builtins, registry
 from dicomedit.releases import parse_release
 
 
@@ -725,3 +727,10 @@ def test_a_sequence_hidden_in_a_un_element_is_reported() -> None:
     outcome = run("-(0010,0010)", ds)
     assert any(w.startswith("(0009,1001) is UN but holds a sequence") for w in outcome.warnings)
     assert run("removeAllPrivateTags", ds).warnings == ()
+
+
+def test_the_calls_a_plan_guards_are_implemented() -> None:
+    # engine.plan guards removeTags and hashUIDList without asking: compiling imports no
+    # implementation
+    assert builtins is not None  # imported: the implementations are registered
+    assert all(registry.implementation(name) is not None for name in _GUARDABLE_CALLS)

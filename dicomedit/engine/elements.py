@@ -28,6 +28,7 @@ from pydicom.multival import MultiValue
 from pydicom.sequence import Sequence
 from pydicom.tag import BaseTag, Tag
 
+from ..dictionary import unambiguous_vr
 from ..numbers import parse_java_double, parse_java_int
 from ..textvalues import (
     CHARSET_VRS,
@@ -87,12 +88,7 @@ def dictionary_vr(tag: int, creator: str | None = None) -> str:
             vr = dictionary_VR(tag)
     except KeyError:
         return "UN"
-    return _unambiguous(vr)
-
-
-def _unambiguous(vr: str) -> str:
-    # 'US or SS', 'OB or OW', 'US or OW'...: the first is what an encoder would pick.
-    return vr.split(" or ")[0] if " or " in vr else vr
+    return unambiguous_vr(vr)
 
 
 def element_vr(elem: Element, creator: str | None = None) -> str:
@@ -100,7 +96,7 @@ def element_vr(elem: Element, creator: str | None = None) -> str:
     vr = elem.VR
     if vr is None or vr == "":
         return dictionary_vr(int(elem.tag), creator)
-    return _unambiguous(str(vr))
+    return unambiguous_vr(str(vr))
 
 
 # ---------------------------------------------------------------------------------------------

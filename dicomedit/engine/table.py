@@ -22,12 +22,12 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from ..dictionary import dictionary_vr
+from ..layout import PIXEL_DATA
 from ..releases import SUPPORTED_VERSIONS
 from ..syntax import ast
 from .tagpath import CompiledPath, TagPattern
 
 SPECIFIC_CHARACTER_SET = 0x00080005
-PIXEL_DATA = 0x7FE00010
 FILE_META_GROUP = 0x0002
 # VRs a ``:=`` may create an element with (text VRs dcm4che2's putString writes)
 SETTABLE_VRS = frozenset(
